@@ -43,7 +43,9 @@ def _dtype(dtype):
 def uniform(rng: np.random.Generator, size, dtype=None):
     """U[0, 1) samples of shape ``size`` on the active backend."""
     dt = _dtype(dtype)
-    return backend.asarray(rng.random(size, dtype=dt if dt in (np.float32, np.float64) else None), dt)
+    return backend.asarray(
+        rng.random(size, dtype=dt if dt in (np.float32, np.float64) else None), dt
+    )
 
 
 def normal(rng: np.random.Generator, size, dtype=None):

@@ -1,0 +1,343 @@
+"""``Tensor``: an array that remembers how it was computed, for reverse-mode autodiff.
+
+Lesson: ``lessons/autograd.py`` §1 "A tensor and its graph", §3 "Backpropagation is a
+topological sort".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from .function import unbroadcast
+
+__all__ = ["Tensor", "as_tensor"]
+
+
+def _to_array(data, dtype=None):
+    """Array on the active backend. Python scalars and lists of floats take the default dtype;
+    arrays keep their own dtype unless ``dtype`` is given."""
+    xp = backend.xp()
+    if isinstance(data, np.ndarray) or type(data).__module__.startswith("cupy"):
+        arr = data if backend.get_array_module(data) is xp else xp.asarray(backend.to_numpy(data))
+    else:
+        arr = xp.asarray(data)
+        if arr.dtype.kind == "f" and dtype is None:
+            dtype = backend.get_default_dtype()
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+class Tensor:
+    """A node of the computation graph wrapping a NumPy (or CuPy) array.
+
+    Parameters
+    ----------
+    data : array_like
+        The values. NumPy/CuPy arrays keep their dtype; Python floats and lists of floats
+        take the default float dtype (``float32``, see :mod:`tinygen.backend`).
+    requires_grad : bool, default False
+        If True, ``backward`` fills ``.grad`` (∂L/∂self, same shape as ``data``).
+    dtype : optional
+        Cast the data to this dtype.
+
+    Notes
+    -----
+    Gradients accumulate into ``.grad`` of leaf tensors (those created by the user, not by
+    an op) across calls to :meth:`backward`; zero them with ``t.grad = None`` or an
+    optimizer's ``zero_grad()``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _to_array(data, dtype)
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating tensors can require gradients; got dtype {self.data.dtype}. "
+                "Pass dtype='float32' (or float64) to make it differentiable."
+            )
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+        self._retain = False
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({body}, dtype={self.dtype}{extra})"
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (copied from the GPU if needed; no graph)."""
+        return backend.to_numpy(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the data but cut from the graph (no gradient flows through)."""
+        return Tensor(self.data)
+
+    def astype(self, dtype) -> Tensor:
+        """A differentiable cast to ``dtype``."""
+        from .ops.elementwise import Cast
+
+        return Cast.apply(self, dtype=np.dtype(dtype))
+
+    def retain_grad(self) -> Tensor:
+        """Ask ``backward`` to keep ``.grad`` on this non-leaf tensor too."""
+        self._retain = True
+        return self
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, grad=None) -> None:
+        """Backpropagate: fill ``.grad`` of every leaf that requires a gradient.
+
+        Computes ∂L/∂x for L = Σ ``grad`` ⊙ self (``grad`` defaults to ones, so a scalar
+        loss needs none) by visiting the graph in reverse topological order and applying
+        each op's ``backward`` once, summing the gradients of tensors used several times.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require a gradient: create the leaves "
+                "with requires_grad=True (and do not call it inside no_grad())."
+            )
+        xp = backend.get_array_module(self.data)
+        if grad is None:
+            grad = xp.ones_like(self.data)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad of shape {grad.shape} for a tensor of shape {self.shape}"
+                )
+
+        # Reverse topological order by an iterative depth-first search.
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            ctx = node._ctx
+            if ctx is not None:
+                for p in ctx.parents:
+                    if p.requires_grad and id(p) not in seen:
+                        stack.append((p, False))
+
+        grads = {id(self): grad}
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            ctx = node._ctx
+            if ctx is None or node._retain:
+                node.grad = g if node.grad is None else node.grad + g
+                if ctx is None:
+                    continue
+            pgrads = ctx.backward(g)
+            for p, pg in zip(ctx.parents, pgrads):
+                if pg is None or not p.requires_grad:
+                    continue
+                if pg.shape != p.data.shape:
+                    pg = unbroadcast(pg, p.data.shape)
+                k = id(p)
+                prev = grads.get(k)
+                grads[k] = pg if prev is None else prev + pg
+
+    # --------------------------------------------------------------- operators
+    def _wrap(self, other) -> Tensor:
+        if isinstance(other, Tensor):
+            return other
+        dt = self.data.dtype if self.data.dtype.kind == "f" else None
+        return Tensor(_to_array(other, dt) if dt is not None else other)
+
+    def __add__(self, other):
+        return _ops().Add.apply(self, self._wrap(other))
+
+    def __radd__(self, other):
+        return _ops().Add.apply(self._wrap(other), self)
+
+    def __sub__(self, other):
+        return _ops().Sub.apply(self, self._wrap(other))
+
+    def __rsub__(self, other):
+        return _ops().Sub.apply(self._wrap(other), self)
+
+    def __mul__(self, other):
+        return _ops().Mul.apply(self, self._wrap(other))
+
+    def __rmul__(self, other):
+        return _ops().Mul.apply(self._wrap(other), self)
+
+    def __truediv__(self, other):
+        return _ops().Div.apply(self, self._wrap(other))
+
+    def __rtruediv__(self, other):
+        return _ops().Div.apply(self._wrap(other), self)
+
+    def __pow__(self, other):
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return _ops().PowConst.apply(self, p=other)
+        return _ops().Pow.apply(self, self._wrap(other))
+
+    def __rpow__(self, other):
+        return _ops().Pow.apply(self._wrap(other), self)
+
+    def __matmul__(self, other):
+        return _ops().MatMul.apply(self, self._wrap(other))
+
+    def __rmatmul__(self, other):
+        return _ops().MatMul.apply(self._wrap(other), self)
+
+    def __neg__(self):
+        return _ops().Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    # comparisons: no gradient, boolean result
+    def _cmp(self, other, fn):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor(fn(self.data, other))
+
+    def __lt__(self, other):
+        return self._cmp(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._cmp(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._cmp(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._cmp(other, lambda a, b: a >= b)
+
+    def eq(self, other) -> Tensor:
+        """Elementwise equality (no gradient). ``==`` keeps Python identity semantics."""
+        return self._cmp(other, lambda a, b: a == b)
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, index):
+        return _ops().GetItem.apply(self, index=_unwrap_index(index))
+
+    # ------------------------------------------------------------ shape & math
+    def reshape(self, *shape) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops().Reshape.apply(self, shape=shape)
+
+    def flatten(self, start_dim=0) -> Tensor:
+        return self.reshape(self.shape[:start_dim] + (-1,))
+
+    def transpose(self, *axes) -> Tensor:
+        """Permute axes (all reversed if none given); ``transpose(a, b)`` on >2-D swaps two."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if len(axes) == 2 and self.ndim != 2:
+            perm = list(range(self.ndim))
+            perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
+            axes = tuple(perm)
+        return _ops().Transpose.apply(self, axes=axes or None)
+
+    def permute(self, *axes) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops().Transpose.apply(self, axes=axes)
+
+    @property
+    def T(self) -> Tensor:
+        return _ops().Transpose.apply(self, axes=None)
+
+    def sum(self, axis=None, keepdims=False) -> Tensor:
+        return _ops().Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False) -> Tensor:
+        return _ops().Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False) -> Tensor:
+        return _ops().Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> Tensor:
+        return _ops().Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ops().Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops().Sqrt.apply(self)
+
+    def tanh(self) -> Tensor:
+        return _ops().Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops().Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return _ops().ReLU.apply(self)
+
+    def abs(self) -> Tensor:
+        return _ops().Abs.apply(self)
+
+
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def as_tensor(x, dtype=None) -> Tensor:
+    """``x`` itself if it is a Tensor (cast if ``dtype`` differs), else a new constant Tensor."""
+    if isinstance(x, Tensor):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return Tensor(x, dtype=dtype)
+
+
+_OPS = []
+
+
+def _ops():
+    if not _OPS:
+        from . import ops
+
+        _OPS.append(ops)
+    return _OPS[0]
