@@ -112,7 +112,9 @@ def check_grads(
                 np.sqrt(sum(np.sum(grads[i] ** 2) for i in which)) * 1e-3,
             )
             err = abs(analytic - numeric)
-            rel = err / max(scale, 1e-300)
+            # relative to the scale, but not below atol/rtol: a zero gradient matched by
+            # rounding noise reports a tiny error, not 1.0
+            rel = err / max(scale, atol / rtol if rtol > 0 else 0.0, 1e-300)
             worst = max(worst, rel)
             if err > atol + rtol * scale:
                 shapes = ", ".join(str(arrays[i].shape) for i in range(len(arrays)))

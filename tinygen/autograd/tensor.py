@@ -162,13 +162,18 @@ class Tensor:
                         stack.append((p, False))
 
         grads = {id(self): grad}
+        stored = set()  # ids of arrays already stored as a .grad: each .grad is its own array
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             ctx = node._ctx
             if ctx is None or node._retain:
-                node.grad = g if node.grad is None else node.grad + g
+                if node.grad is not None:
+                    node.grad = node.grad + g
+                else:  # copy views (read-only broadcasts) and arrays shared with another .grad
+                    node.grad = g.copy() if id(g) in stored or not g.flags.owndata else g
+                    stored.add(id(node.grad))
                 if ctx is None:
                     continue
             pgrads = ctx.backward(g)
@@ -214,6 +219,8 @@ class Tensor:
 
     def __pow__(self, other):
         if isinstance(other, (int, float)) and not isinstance(other, bool):
+            if isinstance(other, float):  # np.float64 is a float: keep float32 graphs float32
+                other = float(other)
             return _ops().PowConst.apply(self, p=other)
         return _ops().Pow.apply(self, self._wrap(other))
 
@@ -268,10 +275,10 @@ class Tensor:
         return self.reshape(self.shape[:start_dim] + (-1,))
 
     def transpose(self, *axes) -> Tensor:
-        """Permute axes (all reversed if none given); ``transpose(a, b)`` on >2-D swaps two."""
+        """Permute axes (all reversed if none given); ``transpose(a, b)`` swaps two (PyTorch)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        if len(axes) == 2 and self.ndim != 2:
+        if len(axes) == 2:
             perm = list(range(self.ndim))
             perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
             axes = tuple(perm)

@@ -21,10 +21,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g2 = g
+        if y.ndim == 1:  # first: for 1-D @ 1-D, g is 0-d and becomes (1, 1)
+            g2 = xp.expand_dims(g2, -1)
         if x.ndim == 1:
             g2 = xp.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
         gx = gy = None
         if a.requires_grad:
             gx = g2 @ xp.swapaxes(y2, -1, -2)

@@ -1,0 +1,219 @@
+"""Autograd core speed, beside PyTorch CPU when ``torch`` is importable (issue 3).
+
+Cases (float32):
+  * MLP VAE training step: encoder 784-500-500-(50, 50), decoder 50-500-500-784, ReLU,
+    Bernoulli logits, Adam, batch 100 — samples per second.
+  * PixelCNN-shaped step: 7×7 mask-A conv 1→64, five 3×3 convs 64→64 with ReLU, 1×1 conv to
+    one logit, batch 32 of 28×28, Adam — images per second.
+  * Per-op overhead: 10,000 element-wise ops on 1-element tensors, with backward — µs/op.
+
+Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import best_of, report, try_torch  # noqa: E402
+
+import tinygen.functional as F  # noqa: E402
+from tinygen import Tensor, nn, optim  # noqa: E402
+
+BATCH_MLP, BATCH_PIX = 100, 32
+
+
+# ----------------------------------------------------------------------------- MLP VAE
+class MLPVAE(nn.Module):
+    def __init__(self, rng):
+        super().__init__()
+        self.enc = nn.Sequential(
+            nn.Linear(784, 500, random_state=rng), nn.ReLU(),
+            nn.Linear(500, 500, random_state=rng), nn.ReLU(),
+        )
+        self.mu = nn.Linear(500, 50, random_state=rng)
+        self.logvar = nn.Linear(500, 50, random_state=rng)
+        self.dec = nn.Sequential(
+            nn.Linear(50, 500, random_state=rng), nn.ReLU(),
+            nn.Linear(500, 500, random_state=rng), nn.ReLU(),
+            nn.Linear(500, 784, random_state=rng),
+        )
+
+    def loss(self, x, eps):
+        h = self.enc(x)
+        mu, logvar = self.mu(h), self.logvar(h)
+        z = mu + (logvar * 0.5).exp() * eps
+        logits = self.dec(z)
+        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        kl = F.kl_normal(mu, logvar, reduction="sum")
+        return (rec + kl) * (1.0 / x.shape[0])
+
+
+def bench_mlp(steps, repeats):
+    rng = np.random.default_rng(0)
+    X = (rng.random((steps, BATCH_MLP, 784)) < 0.3).astype(np.float32)
+    E = rng.standard_normal((steps, BATCH_MLP, 50)).astype(np.float32)
+    model = MLPVAE(rng)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def run():
+        for i in range(steps):
+            opt.zero_grad()
+            loss = model.loss(Tensor(X[i]), Tensor(E[i]))
+            loss.backward()
+            opt.step()
+
+    run()  # warm-up
+    ours = steps * BATCH_MLP / best_of(run, repeats)
+    torch = try_torch()
+    peer = None
+    if torch is not None:
+        tn = torch.nn
+        enc = tn.Sequential(tn.Linear(784, 500), tn.ReLU(), tn.Linear(500, 500), tn.ReLU())
+        heads = tn.ModuleList([tn.Linear(500, 50), tn.Linear(500, 50)])
+        dec = tn.Sequential(tn.Linear(50, 500), tn.ReLU(), tn.Linear(500, 500), tn.ReLU(),
+                            tn.Linear(500, 784))
+        params = [*enc.parameters(), *heads.parameters(), *dec.parameters()]
+        topt = torch.optim.Adam(params, lr=1e-3)
+        TX, TE = torch.from_numpy(X), torch.from_numpy(E)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+        def trun():
+            for i in range(steps):
+                topt.zero_grad()
+                h = enc(TX[i])
+                mu, logvar = heads[0](h), heads[1](h)
+                z = mu + (0.5 * logvar).exp() * TE[i]
+                rec = bce(dec(z), TX[i], reduction="sum")
+                kl = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum()
+                ((rec + kl) / BATCH_MLP).backward()
+                topt.step()
+
+        trun()
+        peer = steps * BATCH_MLP / best_of(trun, repeats)
+    report("MLP VAE step (batch 100)", ours, "samples/s", peer)
+
+
+# ------------------------------------------------------------------------- PixelCNN
+def _mask_a(k):
+    m = np.ones((1, 1, k, k), np.float32)
+    m[..., k // 2, k // 2:] = 0
+    m[..., k // 2 + 1:, :] = 0
+    return m
+
+
+class PixelNet(nn.Module):
+    def __init__(self, rng):
+        super().__init__()
+        self.first = nn.Conv2d(1, 64, 7, padding=3, random_state=rng)
+        self.mask = Tensor(_mask_a(7))
+        self.body = nn.Sequential(*[
+            m for _ in range(5) for m in (nn.Conv2d(64, 64, 3, padding=1, random_state=rng),
+                                          nn.ReLU())
+        ])
+        self.out = nn.Conv2d(64, 1, 1, random_state=rng)
+
+    def forward(self, x):
+        h = F.conv2d(x, self.first.weight * self.mask, self.first.bias, padding=3).relu()
+        return self.out(self.body(h))
+
+
+def bench_pixelcnn(steps, repeats):
+    rng = np.random.default_rng(0)
+    X = (rng.random((steps, BATCH_PIX, 1, 28, 28)) < 0.3).astype(np.float32)
+    model = PixelNet(rng)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def run():
+        for i in range(steps):
+            opt.zero_grad()
+            x = Tensor(X[i])
+            loss = F.binary_cross_entropy_with_logits(model(x), x)
+            loss.backward()
+            opt.step()
+
+    run()
+    ours = steps * BATCH_PIX / best_of(run, repeats)
+    torch = try_torch()
+    peer = None
+    if torch is not None:
+        tn = torch.nn
+        first = tn.Conv2d(1, 64, 7, padding=3)
+        mask = torch.from_numpy(_mask_a(7))
+        body = tn.Sequential(*[m for _ in range(5) for m in (tn.Conv2d(64, 64, 3, padding=1),
+                                                             tn.ReLU())])
+        out = tn.Conv2d(64, 1, 1)
+        params = [*first.parameters(), *body.parameters(), *out.parameters()]
+        topt = torch.optim.Adam(params, lr=1e-3)
+        TX = torch.from_numpy(X)
+
+        def trun():
+            for i in range(steps):
+                topt.zero_grad()
+                h = torch.relu(torch.nn.functional.conv2d(TX[i], first.weight * mask,
+                                                          first.bias, padding=3))
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(out(body(h)), TX[i])
+                loss.backward()
+                topt.step()
+
+        trun()
+        peer = steps * BATCH_PIX / best_of(trun, repeats)
+    report("PixelCNN-shaped step (batch 32)", ours, "images/s", peer)
+
+
+# ------------------------------------------------------------------------- overhead
+def bench_overhead(n_ops, repeats):
+    def run():
+        a = Tensor(np.ones(1, np.float32), requires_grad=True)
+        b = Tensor(np.full(1, 0.5, np.float32), requires_grad=True)
+        z = a
+        for i in range(n_ops):
+            z = z * b if i % 2 else z + b
+        z.backward()
+
+    ours = best_of(run, repeats) / n_ops * 1e6
+    torch = try_torch()
+    peer = None
+    if torch is not None:
+        def trun():
+            a = torch.ones(1, requires_grad=True)
+            b = torch.full((1,), 0.5, requires_grad=True)
+            z = a
+            for i in range(n_ops):
+                z = z * b if i % 2 else z + b
+            z.backward()
+
+        trun()
+        peer = best_of(trun, repeats) / n_ops * 1e6
+    report(f"per-op overhead ({n_ops} ops + backward)", ours, "us/op", peer,
+           higher_is_better=False)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    p.add_argument("--case", choices=["mlp", "pixelcnn", "overhead", "all"], default="all")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: its own)")
+    args = p.parse_args(argv)
+    torch = try_torch()
+    if torch is not None and args.threads:
+        torch.set_num_threads(args.threads)
+    q = args.quick
+    t0 = time.perf_counter()
+    print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
+    if args.case in ("mlp", "all"):
+        bench_mlp(steps=10 if q else 40, repeats=2 if q else 5)
+    if args.case in ("pixelcnn", "all"):
+        bench_pixelcnn(steps=2 if q else 5, repeats=2 if q else 4)
+    if args.case in ("overhead", "all"):
+        bench_overhead(n_ops=10_000, repeats=3 if q else 7)
+    print(f"total {time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""``tinygen.functional`` (import as ``F``): differentiable functions with PyTorch's names.
+
+Activations (``exp log log1p sqrt tanh sigmoid relu leaky_relu elu softplus logsigmoid
+dropout``), the softmax family (``logsumexp log_softmax softmax``), array ops (``where clip
+concatenate stack pad linear``), convolution (``conv2d conv_transpose2d max_pool2d
+avg_pool2d upsample_nearest``) and losses (``binary_cross_entropy_with_logits
+binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss kl_normal``).
+
+Each is a primitive op of :mod:`tinygen.autograd.ops`, a composite written from primitives,
+or (where speed or stability needs it) a fused op whose docstring says why.
+
+Lesson: ``lessons/autograd.py``.
+"""
+
+from .activations import (
+    dropout,
+    elu,
+    exp,
+    leaky_relu,
+    log,
+    log1p,
+    logsigmoid,
+    relu,
+    sigmoid,
+    softplus,
+    sqrt,
+    tanh,
+)
+from .array_ops import clip, concatenate, linear, pad, stack, where
+from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    gaussian_nll_loss,
+    kl_normal,
+    mse_loss,
+    nll_loss,
+)
+from .reductions import log_softmax, logsumexp, softmax
+
+__all__ = [
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "logsigmoid",
+    "dropout",
+    "logsumexp",
+    "log_softmax",
+    "softmax",
+    "where",
+    "clip",
+    "concatenate",
+    "stack",
+    "pad",
+    "linear",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "gaussian_nll_loss",
+    "kl_normal",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "upsample_nearest",
+]

@@ -1,0 +1,36 @@
+"""The models, one concept per file.
+
+Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
+:class:`GaussianBernoulliRBM`, :class:`DBN`. Latent-variable models on the autograd core
+(``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
+closed-form :class:`LinearGaussian` model used to check the ELBO.
+
+Classes are imported on first use, so ``import tinygen.models`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "BoltzmannMachine": "boltzmann_machine",
+    "RBM": "rbm",
+    "GaussianBernoulliRBM": "gaussian_rbm",
+    "DBN": "dbn",
+    "Autoencoder": "autoencoder",
+    "VAE": "vae",
+    "CVAE": "cvae",
+    "LinearGaussian": "linear_gaussian",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'tinygen.models' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

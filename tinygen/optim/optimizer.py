@@ -1,0 +1,120 @@
+"""``Optimizer``: the base class holding the parameters an update rule trains.
+
+Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer:
+    """Base class: keeps the list of parameters, the learning rate ``lr`` and per-parameter
+    state; subclasses implement :meth:`step`.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        The tensors to train (e.g. ``model.parameters()``); duplicates are dropped.
+    lr : float
+        Learning rate; schedulers (:mod:`tinygen.optim.lr_scheduler`) change ``self.lr``.
+
+    Notes
+    -----
+    Updates are done in place on ``p.data`` under no graph. Parameters whose ``grad`` is
+    None (unused in the loss) are skipped. Gradients are read, never written, because one
+    gradient array may be shared by several tensors.
+    """
+
+    #: names of the float hyperparameters saved by :meth:`state_dict`
+    _hyper: tuple = ("lr",)
+
+    def __init__(self, params, lr):
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params must be an iterable of Parameters (e.g. model.parameters()), "
+                "not a single Tensor; wrap it in a list"
+            )
+        unique, seen = [], set()
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"params[{i}] is a {type(p).__name__}, not a Tensor/Parameter")
+            if not p.requires_grad:
+                raise ValueError(
+                    f"params[{i}] (shape {tuple(p.shape)}) does not require a gradient"
+                )
+            if id(p) not in seen:
+                seen.add(id(p))
+                unique.append(p)
+        if not unique:
+            raise ValueError("optimizer got an empty parameter list")
+        if not lr >= 0.0:
+            raise ValueError(f"learning rate must be >= 0, got {lr}")
+        self.params = unique
+        self.lr = float(lr)
+        self.t = 0  # number of steps taken
+
+    def zero_grad(self) -> None:
+        """Forget the gradients: ``p.grad = None`` for every parameter."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ checkpoints
+    def _buffers(self) -> dict:
+        """Name → list (one entry per parameter, None where absent) of state arrays."""
+        return {}
+
+    def _export(self, name, array):
+        """The checkpoint form of an internal state array (identity unless overridden)."""
+        return array
+
+    def _import(self, name, array):
+        """Inverse of :meth:`_export`."""
+        return array
+
+    def state_dict(self) -> dict:
+        """Hyperparameters, step count and state arrays as name → NumPy array (``.npz``-ready).
+
+        Keys: ``"t"``, each hyperparameter in ``_hyper`` and ``"<buffer>.<i>"`` for the
+        i-th parameter's state (e.g. ``"m.0"``, ``"v.0"`` for Adam).
+        """
+        out = {"t": np.asarray(self.t, dtype=np.int64)}
+        for h in self._hyper:
+            out[h] = np.asarray(getattr(self, h), dtype=np.float64)
+        for name, arrays in self._buffers().items():
+            for i, a in enumerate(arrays):
+                if a is not None:
+                    out[f"{name}.{i}"] = np.array(backend.to_numpy(self._export(name, a)))
+        return out
+
+    def load_state_dict(self, state) -> None:
+        """Restore what :meth:`state_dict` returned (for the same parameter list)."""
+        if "t" not in state:
+            raise KeyError(f"{type(self).__name__}.load_state_dict: no 't' entry in the state")
+        self.t = int(np.asarray(state["t"]))
+        for h in self._hyper:
+            if h in state:
+                setattr(self, h, float(np.asarray(state[h])))
+        bufs = self._buffers()
+        for name, arrays in bufs.items():
+            for i, p in enumerate(self.params):
+                key = f"{name}.{i}"
+                if key not in state:
+                    arrays[i] = None
+                    continue
+                a = np.asarray(state[key])
+                if a.shape != tuple(p.shape):
+                    raise ValueError(
+                        f"{type(self).__name__}.load_state_dict: {key!r} has shape {a.shape}, "
+                        f"parameter {i} has shape {tuple(p.shape)}"
+                    )
+                xp = backend.get_array_module(p.data)
+                arrays[i] = self._import(name, xp.asarray(a.astype(p.dtype, copy=True)))
