@@ -7,7 +7,9 @@ Bernoulli (logistic) loss. Prints ms/step and images/s (best of several repetiti
 because the machine is shared), and PyTorch's figures and the ratio when ``torch`` is
 importable.
 
-Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32]``
+Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32]``. The two libraries'
+steps are interleaved so that both see the same load; on a busy machine compare them
+single-threaded too: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
 """
 
 from __future__ import annotations
@@ -63,21 +65,15 @@ def step(params, x, mask):
     return loss.item()
 
 
-def bench_tinygen(batch, repeats):
+def tinygen_step(batch):
     rng = np.random.default_rng(0)
     params = make_params(rng)
     x = Tensor((rng.random((batch, 1, SIDE, SIDE)) < 0.3).astype(np.float32))
     mask = Tensor(mask_a())
-    step(params, x, mask)  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step(params, x, mask)
-        times.append(time.perf_counter() - t0)
-    return min(times), float(np.median(times))
+    return lambda: step(params, x, mask)
 
 
-def bench_torch(batch, repeats):
+def torch_step(batch):
     import torch  # noqa: PLC0415
 
     torch.manual_seed(0)
@@ -86,28 +82,19 @@ def bench_torch(batch, repeats):
     convs += [torch.nn.Conv2d(C, 1, 1)]
     mask = torch.from_numpy(mask_a())
     x = (torch.rand(batch, 1, SIDE, SIDE) < 0.3).float()
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
 
     def tstep():
         for c in convs:
             c.zero_grad()
-        h = torch.relu(
-            torch.nn.functional.conv2d(x, convs[0].weight * mask, convs[0].bias, padding=K // 2)
-        )
+        w0 = convs[0].weight * mask
+        h = torch.relu(torch.nn.functional.conv2d(x, w0, convs[0].bias, padding=K // 2))
         for c in convs[1:-1]:
             h = torch.relu(c(h))
-        logits = convs[-1](h)
-        loss = (
-            torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / batch
-        )
+        loss = bce(convs[-1](h), x, reduction="sum") / batch
         loss.backward()
 
-    tstep()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        tstep()
-        times.append(time.perf_counter() - t0)
-    return min(times), float(np.median(times))
+    return tstep
 
 
 def main():
@@ -116,23 +103,32 @@ def main():
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
-    best, med = bench_tinygen(args.batch, args.repeats)
-    print(
-        f"tinygen  PixelCNN-shaped fwd+bwd, batch {args.batch}: best {best * 1e3:.1f} ms/step "
-        f"({args.batch / best:.1f} images/s), median {med * 1e3:.1f} ms"
-    )
-    if args.no_torch:
-        return
-    try:
-        tbest, tmed = bench_torch(args.batch, args.repeats)
-    except ImportError:
-        print("torch    not importable: no PyTorch comparison")
-        return
-    print(
-        f"torch    PixelCNN-shaped fwd+bwd, batch {args.batch}: best {tbest * 1e3:.1f} ms/step "
-        f"({args.batch / tbest:.1f} images/s), median {tmed * 1e3:.1f} ms"
-    )
-    print(f"ratio    tinygen/torch images/s = {tbest / best:.2f} (goal ≥ 0.70)")
+    steps = {"tinygen": tinygen_step(args.batch)}
+    if not args.no_torch:
+        try:
+            steps["torch"] = torch_step(args.batch)
+        except ImportError:
+            print("torch    not importable: no PyTorch comparison")
+    wall = {name: [] for name in steps}
+    cpu = {name: [] for name in steps}
+    for f in steps.values():  # warm-up
+        f()
+    for _ in range(args.repeats):  # interleaved, so both see the same machine load
+        for name, f in steps.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            f()
+            wall[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+    for name in steps:
+        best = min(wall[name])
+        print(
+            f"{name:8s} PixelCNN-shaped fwd+bwd, batch {args.batch}: best {best * 1e3:.1f} ms/step "
+            f"({args.batch / best:.1f} images/s), median {np.median(wall[name]) * 1e3:.1f} ms, "
+            f"best CPU time {min(cpu[name]) * 1e3:.1f} ms"
+        )
+    if "torch" in steps:
+        ratio = min(wall["torch"]) / min(wall["tinygen"])
+        print(f"ratio    tinygen/torch images/s = {ratio:.2f} (goal >= 0.70)")
 
 
 if __name__ == "__main__":

@@ -128,24 +128,40 @@ def main(argv=None):
     Xtr, ytr, Xev, yev, unlabeled, source = load_data(args.n_labels, args.seed)
     unlabeled = unlabeled[: args.pretrain_images]
     sizes = [784, *args.layers]
-    print(f"pretraining DBN {sizes} with CD-1 on {len(unlabeled)} images of {source}, "
-          f"{args.pretrain_epochs} epochs per layer")
+    print(
+        f"pretraining DBN {sizes} with CD-1 on {len(unlabeled)} images of {source}, "
+        f"{args.pretrain_epochs} epochs per layer"
+    )
     t0 = time.perf_counter()
     dbn = DBN(
         sizes,
-        rbm_kwargs={"n_epochs": args.pretrain_epochs, "batch_size": 100,
-                    "learning_rate": args.rbm_lr, "momentum": 0.5, "k": 1},
+        rbm_kwargs={
+            "n_epochs": args.pretrain_epochs,
+            "batch_size": 100,
+            "learning_rate": args.rbm_lr,
+            "momentum": 0.5,
+            "k": 1,
+        },
         random_state=args.seed,
     ).fit(unlabeled)
     t_pre = time.perf_counter() - t0
-    print(f"  pretraining took {t_pre:.1f} s; reconstruction errors "
-          + ", ".join(f"{r.history_['reconstruction_error'][-1]:.4f}" for r in dbn.rbms))
+    print(
+        f"  pretraining took {t_pre:.1f} s; reconstruction errors "
+        + ", ".join(f"{r.history_['reconstruction_error'][-1]:.4f}" for r in dbn.rbms)
+    )
 
-    results = {"layers": sizes, "n_labels": args.n_labels, "n_eval": len(Xev),
-               "pretrain_source": source, "pretrain_images": len(unlabeled),
-               "pretrain_epochs": args.pretrain_epochs, "pretrain_seconds": t_pre,
-               "finetune_epochs": args.finetune_epochs, "lr": args.lr,
-               "batch_size": args.batch_size}
+    results = {
+        "layers": sizes,
+        "n_labels": args.n_labels,
+        "n_eval": len(Xev),
+        "pretrain_source": source,
+        "pretrain_images": len(unlabeled),
+        "pretrain_epochs": args.pretrain_epochs,
+        "pretrain_seconds": t_pre,
+        "finetune_epochs": args.finetune_epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+    }
     for name, model in (
         ("pretrained", dbn.to_classifier(10, random_state=args.seed)),
         ("random", random_mlp(sizes, 10, args.seed)),
@@ -155,8 +171,10 @@ def main(argv=None):
         t = time.perf_counter() - t0
         acc_tr, acc_ev = accuracy(model, Xtr, ytr), accuracy(model, Xev, yev)
         results[name] = {"train_accuracy": acc_tr, "test_accuracy": acc_ev, "seconds": t}
-        print(f"  {name:>10s} init: fine-tuned {t:.1f} s, train acc {acc_tr:.4f}, "
-              f"held-out acc {acc_ev:.4f} ({len(Xev)} images)")
+        print(
+            f"  {name:>10s} init: fine-tuned {t:.1f} s, train acc {acc_tr:.4f}, "
+            f"held-out acc {acc_ev:.4f} ({len(Xev)} images)"
+        )
 
     if args.bound:
         from tinygen.data import binarized_mnist
@@ -168,13 +186,21 @@ def main(argv=None):
         lzt, cit = top.ais_log_partition(n_betas=args.ais_betas, n_runs=args.ais_runs, rng=2)
         ll1 = first.log_likelihood(V, lz1)
         bound = dbn.log_likelihood_lower_bound(V, lzt, n_samples=10, rng=3)
-        results["bound"] = {"rbm1_log_likelihood": ll1, "rbm1_log_z_interval": ci1,
-                            "dbn_lower_bound": bound, "top_log_z_interval": cit,
-                            "ais_betas": args.ais_betas, "ais_runs": args.ais_runs,
-                            "n_images": len(V), "seconds": time.perf_counter() - t0}
-        print(f"  valid ({len(V)} images): first RBM log p(v) ≈ {ll1:.2f} nats (AIS), "
-              f"DBN lower bound ≈ {bound:.2f} nats ({args.ais_betas} betas, "
-              f"{args.ais_runs} runs)")
+        results["bound"] = {
+            "rbm1_log_likelihood": ll1,
+            "rbm1_log_z_interval": ci1,
+            "dbn_lower_bound": bound,
+            "top_log_z_interval": cit,
+            "ais_betas": args.ais_betas,
+            "ais_runs": args.ais_runs,
+            "n_images": len(V),
+            "seconds": time.perf_counter() - t0,
+        }
+        print(
+            f"  valid ({len(V)} images): first RBM log p(v) ≈ {ll1:.2f} nats (AIS), "
+            f"DBN lower bound ≈ {bound:.2f} nats ({args.ais_betas} betas, "
+            f"{args.ais_runs} runs)"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2, default=float)

@@ -199,7 +199,7 @@ def feature_demo(args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--epochs", type=int, default=3280, help="max epochs (the paper's 3280)")
-    p.add_argument("--time-budget", type=float, default=3600.0, help="seconds of training")
+    p.add_argument("--time-budget", type=float, default=None, help="seconds (default 3600)")
     p.add_argument("--objective", choices=["elbo", "iwae"], default="elbo")
     p.add_argument("--k", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=100)
@@ -207,7 +207,7 @@ def main(argv=None):
     p.add_argument("--warmup", type=float, default=0.0)
     p.add_argument("--n-train", type=int, default=None, help="first N training images")
     p.add_argument("--eval-n", type=int, default=None, help="validation images (default all)")
-    p.add_argument("--eval-k", type=int, default=5000)
+    p.add_argument("--eval-k", type=int, default=None, help="importance samples (5000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save", type=str, default=None, help="checkpoint path (.npz)")
     p.add_argument("--json", type=str, default=None, help="write the results here")
@@ -217,10 +217,13 @@ def main(argv=None):
     p.add_argument("--ae-epochs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="smoke run: 60 s, 500 images, k=500")
     args = p.parse_args(argv)
-    if args.quick:
-        args.time_budget, args.eval_n, args.eval_k = 60.0, 200, 500
+    if args.quick:  # explicit flags win over the quick defaults
+        args.time_budget = args.time_budget or 60.0
+        args.eval_n, args.eval_k = args.eval_n or 200, args.eval_k or 500
         args.n_train = args.n_train or 10000
         args.ae_epochs = 1
+    args.time_budget = args.time_budget or 3600.0
+    args.eval_k = args.eval_k or 5000
     results = {"args": vars(args)}
     if args.features:
         results["features"] = feature_demo(args)

@@ -137,6 +137,47 @@ def test_exact_gradient_equals_finite_differences(bm, n_data, seed):
         assert np.all(np.diag(G) == 0)
 
 
+def test_fitted_logistic_regression_recovers_the_couplings():
+    """Fit a logistic regression x_i ~ x_-i by maximum likelihood on the model's own joint
+    distribution (all states weighted by P(x)): being well specified, it recovers the
+    weights 2U_{i,-i} and the bias b̃_i."""
+    from scipy import optimize
+
+    bm = BoltzmannMachine(3, 2, dtype=np.float64, random_state=0)
+    rng = np.random.default_rng(4)
+    R, S = rng.normal(0, 0.8, (3, 3)), rng.normal(0, 0.8, (2, 2))
+    bm.set_params(
+        R=0.5 * (R + R.T) * (1 - np.eye(3)),
+        S=0.5 * (S + S.T) * (1 - np.eye(2)),
+        W=rng.normal(0, 0.8, (3, 2)),
+        b=rng.normal(0, 0.5, 3),
+        c=rng.normal(0, 0.5, 2),
+    )
+    X, p = bm.probabilities()
+    for i in range(bm.n_units):
+        others = np.delete(np.arange(bm.n_units), i)
+        Z, y = X[:, others], X[:, i]
+
+        def nll(theta, Z=Z, y=y):
+            a = Z @ theta[:-1] + theta[-1]
+            return np.sum(p * (np.logaddexp(0, a) - y * a))
+
+        def grad(theta, Z=Z, y=y):
+            r = p * (special.expit(Z @ theta[:-1] + theta[-1]) - y)
+            return np.append(Z.T @ r, r.sum())
+
+        fit = optimize.minimize(
+            nll,
+            np.zeros(len(others) + 1),
+            jac=grad,
+            method="BFGS",
+            options={"gtol": 1e-12, "maxiter": 1000},
+        )
+        w, beta = bm.as_logistic_regression(i)
+        np.testing.assert_allclose(fit.x[:-1], w[others], atol=1e-4)
+        assert fit.x[-1] == pytest.approx(beta, abs=1e-4)
+
+
 def test_gibbs_sampler_matches_enumeration_chi_square():
     bm = BoltzmannMachine(3, 2, dtype=np.float64, random_state=0)
     rng = np.random.default_rng(1)

@@ -58,8 +58,10 @@ def test_gaussian_visible_conditional_and_training():
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(2, 0.3, (100, 4)), rng.normal(-2, 0.3, (100, 4))])
     dbn = DBN(
-        [4, 6, 3], visible="gaussian",
-        rbm_kwargs=[{"n_epochs": 5, "batch_size": 20, "sigma": 0.5}, FAST], random_state=0,
+        [4, 6, 3],
+        visible="gaussian",
+        rbm_kwargs=[{"n_epochs": 5, "batch_size": 20, "sigma": 0.5}, FAST],
+        random_state=0,
     ).fit(X.astype(np.float32))
     assert isinstance(dbn.rbms[0], GaussianBernoulliRBM) and isinstance(dbn.rbms[1], RBM)
     h = (rng.random((5, 6)) < 0.5).astype(np.float32)
@@ -88,8 +90,7 @@ def test_sampling_shapes_binary_and_reproducible(dbn):
 
 
 def test_to_classifier_reproduces_the_upward_pass(dbn):
-    from tinygen import Tensor
-    from tinygen import nn
+    from tinygen import Tensor, nn
 
     X = bas_data(1)
     clf = dbn.to_classifier(3, random_state=0)
@@ -127,6 +128,46 @@ def test_lower_bound_one_layer_is_exact_log_likelihood():
     assert bound == pytest.approx(one.rbms[0].log_likelihood(X, log_z), rel=1e-5)
 
 
+def test_exact_log_likelihood_normalizes_and_matches_enumeration(dbn):
+    V = np.array(list(itertools.product([0.0, 1.0], repeat=9)), dtype=np.float32)
+    ll = dbn.log_likelihood_exact(V, per_sample=True)
+    assert special.logsumexp(ll) == pytest.approx(0.0, abs=1e-6)  # Σ_v P(v) = 1
+    three = DBN([9, 4, 3, 2], rbm_kwargs=FAST, random_state=1).fit(bas_data())
+    assert special.logsumexp(three.log_likelihood_exact(V, per_sample=True)) == pytest.approx(
+        0.0, abs=1e-6
+    )
+
+
+BAS_TRANSPOSE = [
+    {"n_epochs": 200, "batch_size": 20, "learning_rate": 0.1},
+    {"n_epochs": 200, "batch_size": 20, "learning_rate": 0.05},
+]
+
+
+def test_transposed_top_layer_leaves_the_marginal_unchanged():
+    kw = [BAS_TRANSPOSE[0], {**BAS_TRANSPOSE[1], "n_epochs": 0}]
+    dbn = DBN([9, 6, 9], rbm_kwargs=kw, init_transpose=True, random_state=0).fit(bas_data(20))
+    np.testing.assert_array_equal(dbn.rbms[1].W, dbn.rbms[0].W.T)
+    V = bars_and_stripes(3)
+    rbm1 = dbn.rbms[0]
+    expected = rbm1.log_likelihood(V, rbm1.log_partition_exact(), per_sample=True)
+    np.testing.assert_allclose(
+        dbn.log_likelihood_exact(V, per_sample=True), expected, rtol=1e-5, atol=1e-5
+    )
+
+
+def test_dbn_beats_its_own_first_rbm():
+    """Exact log-likelihoods on 3×3 bars and stripes: the second layer (initialised as the
+    transpose of the first, then trained on samples of h¹) improves on the first RBM."""
+    dbn = DBN([9, 6, 9], rbm_kwargs=BAS_TRANSPOSE, init_transpose=True, random_state=0)
+    dbn.fit(bas_data(20))
+    V = bars_and_stripes(3)
+    rbm1 = dbn.rbms[0]
+    ll_rbm = rbm1.log_likelihood(V, rbm1.log_partition_exact())
+    ll_dbn = dbn.log_likelihood_exact(V)
+    assert ll_dbn > ll_rbm + 0.1, (ll_dbn, ll_rbm)
+
+
 def test_lower_bound_is_below_exact_dbn_log_likelihood(dbn):
     X = bas_data(1).astype(np.float64)
     r1, top = dbn.rbms
@@ -137,6 +178,7 @@ def test_lower_bound_is_below_exact_dbn_log_likelihood(dbn):
     a = H1 @ W1.T + b1  # (256, 9) logits of P(v | h1)
     log_p_v_h = X @ special.log_expit(a).T + (1 - X) @ special.log_expit(-a).T  # (14, 256)
     exact = special.logsumexp(log_p_v_h + log_p_top, axis=1).mean()
+    assert dbn.log_likelihood_exact(X) == pytest.approx(exact, rel=1e-6)
     bound = dbn.log_likelihood_lower_bound(X, log_z, n_samples=200, rng=0)
     assert bound <= exact + 0.05
     assert bound > exact - 1.0  # a bound, but a tight one here (gap ≈ 0.07 nats)

@@ -435,3 +435,53 @@ def test_load_rejects_missing_and_foreign_files(tmp_path):
     np.savez(other, x=np.zeros(3))
     with pytest.raises(ValueError, match="not an RBM checkpoint"):
         RBM.load(other)
+
+
+# --------------------------------------------------------------------------- CLI hook
+class _FakeRun:
+    """The parts of tinygen.runs.Run the CLI hook uses."""
+
+    def __init__(self, d):
+        self.dir = d
+        self.metrics = []
+        self.config = None
+
+    def save_config(self, config):
+        self.config = config
+
+    def log_metrics(self, step, **metrics):
+        self.metrics.append((step, metrics))
+
+    def checkpoint_path(self, name="model.npz"):
+        return self.dir / name
+
+
+def test_cli_hook_trains_and_samples(tmp_path, capsys):
+    import argparse
+
+    from tinygen.cli.models import rbm as hook
+
+    p = argparse.ArgumentParser()
+    hook.add_train_args(p)
+    args = p.parse_args(
+        "--data bars_and_stripes --bas-size 3 --n-hidden 6 --epochs 3 --batch-size 7 --lr 0.1 "
+        "--ais-betas 200 --ais-runs 10".split()
+    )
+    run = _FakeRun(tmp_path)
+    model = hook.train(args, run)
+    assert [s for s, m in run.metrics[:3]] == [1, 2, 3]
+    assert "valid_log_likelihood" in run.metrics[0][1]
+    assert "ais_valid_log_likelihood" in run.metrics[-1][1]
+    assert (tmp_path / "rbm.npz").exists() and (tmp_path / "filters.png").exists()
+    assert (tmp_path / "samples.png").exists()
+    ps = argparse.ArgumentParser()
+    hook.add_sample_args(ps)
+    out = tmp_path / "sample"
+    out.mkdir()
+    x = hook.sample(
+        ps.parse_args(["--checkpoint", str(tmp_path), "--n", "5", "--n-gibbs", "3"]), _FakeRun(out)
+    )
+    assert x.shape == (5, 9) and (out / "samples.png").exists()
+    assert model.n_hidden == 6
+    with pytest.raises(FileNotFoundError, match="train rbm"):
+        hook.find_checkpoint(tmp_path / "missing")

@@ -203,3 +203,23 @@ def test_logvar_is_clamped():
     m.enc_logvar.bias.data[...] = 50.0
     _, logvar = m.encode(binary_data(3))
     assert np.all(logvar.numpy() <= 1.0)
+
+
+def test_a_second_fit_continues_from_the_trained_decoder():
+    X = binary_data(40)
+    m = VAE(n_input=D, hidden=(8,), n_latent=2, random_state=0)
+    m.fit(X, n_epochs=2, batch_size=20, random_state=0)
+    bias = m.dec_out.bias.numpy().copy()
+    m.fit(X, n_epochs=0, random_state=0)  # no steps: the output bias must not be re-initialized
+    np.testing.assert_array_equal(m.dec_out.bias.numpy(), bias)
+
+
+def test_gaussian_samples_use_the_decoder_noise():
+    mv = VAE(n_input=D, hidden=(8,), n_latent=2, decoder="gaussian", learned_variance=True)
+    mean = mv.sample(500, random_state=0)
+    draw = mv.sample(500, random_state=0, mean=False)
+    _, logvar = mv.decoder_params(np.zeros((1, 2), np.float32))
+    assert draw.shape == (500, D)
+    # residuals have roughly the decoder's scale (logvar near 0 at initialization)
+    ratio = (draw - mean).std() / np.exp(0.5 * logvar.numpy()).mean()
+    assert 0.7 < ratio < 1.4

@@ -42,6 +42,7 @@ import numpy as np
 
 from .. import backend
 from .. import rng as _rng
+from ._enumerate import all_binary, logsumexp
 from .gaussian_rbm import GaussianBernoulliRBM
 from .rbm import RBM
 
@@ -55,6 +56,10 @@ def _sigmoid(xp, a):
 
 def _log_sigmoid(xp, a):
     return -xp.logaddexp(a.dtype.type(0), -a)
+
+
+def _np_log_sigmoid(a):
+    return -np.logaddexp(0.0, -a)
 
 
 class DBN:
@@ -71,6 +76,11 @@ class DBN:
     rbm_kwargs : None, dict, or list of dicts
         Keyword arguments of the RBM constructors: one dict for every layer, or one dict
         per layer (length L). ``random_state`` is filled in from this DBN's generator.
+    init_transpose : bool, default False
+        Before training RBM k+1 (k ≥ 1) whose top layer has the size of layer k−1,
+        initialise it as the transpose of RBM k (W ← Wᵀ, b ← c, c ← b). The DBN's marginal
+        P(v) is then unchanged by adding the layer, and training it can only raise the
+        variational bound of Hinton et al. (2006) — "a DBN that beats its own first RBM".
     random_state : None, int or Generator
         Seeds every layer (through independent child seeds), the greedy sampling and the
         default generator of the sampling methods.
@@ -97,6 +107,7 @@ class DBN:
         *,
         visible="bernoulli",
         rbm_kwargs=None,
+        init_transpose=False,
         random_state=None,
         verbose=False,
     ):
@@ -120,6 +131,7 @@ class DBN:
                     f"rbm_kwargs lists {len(per_layer)} dicts for {L} RBMs; give one per layer"
                 )
         self.layer_sizes, self.visible, self.verbose = sizes, visible, bool(verbose)
+        self.init_transpose = bool(init_transpose)
         self.rbm_kwargs = per_layer
         self.random_state = random_state
         self.rng_ = _rng.as_generator(random_state)
@@ -150,6 +162,9 @@ class DBN:
         RBM 1 is fit to X; RBM k+1 to one binary sample h⁽ᵏ⁾ ~ P(h⁽ᵏ⁾ | h⁽ᵏ⁻¹⁾) of each
         training example propagated through the (already trained, now frozen) layers below.
 
+        With ``init_transpose``, RBM k+1 starts from the transpose of RBM k when the sizes
+        allow it (see the class parameters).
+
         Parameters
         ----------
         X : array of shape (n_samples, n_visible)
@@ -160,6 +175,14 @@ class DBN:
         for k, rbm in enumerate(self.rbms):
             if self.verbose:
                 print(f"[DBN] layer {k + 1}/{self.n_layers}: {rbm!r}")
+            below = self.rbms[k - 1] if k else None
+            if self.init_transpose and isinstance(below, RBM) and rbm.n_hidden == below.n_visible:
+                rbm.W = self._xp.ascontiguousarray(below.W.T, dtype=rbm.dtype)
+                rbm.b = below.c.astype(rbm.dtype)
+                rbm.c = below.b.astype(rbm.dtype)
+                # NOTE: RBM.fit sets b from the data's log-odds on a model with no updates;
+                # marking one update keeps the transposed initialisation (a warm start).
+                rbm.n_updates_ = max(rbm.n_updates_, 1)
             rbm.fit(data)
             if k + 1 < self.n_layers:
                 data = _rng.bernoulli(self.rng_, rbm.p_h_given_v(data))
@@ -301,6 +324,62 @@ class DBN:
                 draw = _rng.bernoulli(gen, mean)
             x = xp.where(mask, draw, observed)
         return xp.where(mask, mean, observed)
+
+    # ------------------------------------------------------------------ likelihood
+    def log_likelihood_exact(self, X, per_sample=False):
+        """Exact log P(v) of the DBN (binary visible units), by enumerating hidden layers.
+
+        log P(h⁽ᴸ⁻¹⁾) = −F_top(h⁽ᴸ⁻¹⁾) − log Z_top, then for k = L−2, …, 0
+
+            log P(h⁽ᵏ⁾) = log Σ_{h⁽ᵏ⁺¹⁾} P(h⁽ᵏ⁾ | h⁽ᵏ⁺¹⁾) P(h⁽ᵏ⁺¹⁾),
+
+        enumerating every state of layers 1 … L−1 (each at most ~16 units) and using the
+        top RBM's exact log Z. Float64.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_visible), binary
+        per_sample : bool, default False
+
+        Returns
+        -------
+        float (mean over rows), or ndarray of shape (n_samples,)
+        """
+        if self.visible != "bernoulli":
+            raise ValueError("log_likelihood_exact is implemented for binary visible units")
+        top = self.rbms[-1]
+        if self.n_layers == 1:
+            return top.log_likelihood(X, top.log_partition_exact(), per_sample=per_sample)
+        too_big = [n for n in self.layer_sizes[1:-1] if n > 16]
+        if too_big:
+            raise ValueError(
+                f"exact enumeration of hidden layers of sizes {too_big} is too large (at most "
+                "16 units per enumerated layer); use log_likelihood_lower_bound with AIS"
+            )
+
+        def params(rbm):
+            return (backend.to_numpy(p).astype(np.float64) for p in (rbm.W, rbm.b))
+
+        def log_p_lower(lower, upper, rbm):  # log P(lower | upper), (len(lower), len(upper))
+            W, b = params(rbm)
+            a = upper @ W.T + b
+            return lower @ _np_log_sigmoid(a).T + (1 - lower) @ _np_log_sigmoid(-a).T
+
+        H = all_binary(self.layer_sizes[-2])
+        free = backend.to_numpy(top.free_energy(backend.asarray(H, top.dtype)))
+        log_p = -free.astype(np.float64) - top.log_partition_exact()
+        for k in range(self.n_layers - 2, 0, -1):
+            Hk = all_binary(self.layer_sizes[k])
+            log_p = logsumexp(log_p_lower(Hk, H, self.rbms[k]) + log_p[None, :], axis=1)
+            H = Hk
+        v = backend.to_numpy(backend.asarray(X, np.float64))
+        if v.ndim != 2 or v.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"X must have shape (n_samples, {self.layer_sizes[0]})")
+        if not np.all((v == 0) | (v == 1)):
+            raise ValueError("X must be binary (0/1) for a DBN with Bernoulli visible units")
+        ll = logsumexp(log_p_lower(v, H, self.rbms[0]) + log_p[None, :], axis=1)
+        ll = np.atleast_1d(ll)
+        return ll if per_sample else float(ll.mean())
 
     # ------------------------------------------------------------------ bound
     def log_likelihood_lower_bound(self, X, log_z_top, n_samples=10, rng=None):

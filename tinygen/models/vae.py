@@ -200,6 +200,7 @@ class VAE(Module):
         model = klass(**cfg)
         model.load(path)
         model.eval()
+        model.fitted_ = True
         return model
 
     # -------------------------------------------------------------- hooks
@@ -429,13 +430,14 @@ class VAE(Module):
         callback=None,
         verbose=False,
         time_budget=None,
-        init_output_bias=True,
+        init_output_bias=None,
     ):
         """Maximize the objective by Adam over shuffled minibatches.
 
         The KL weight follows :func:`kl_weight`: β · min(1, epoch / warmup_epochs).
-        With ``init_output_bias`` (Bernoulli decoder) the output bias starts at the logit of
-        the mean pixel, as in Burda et al. (2016), so training begins at the marginal.
+        With ``init_output_bias`` (Bernoulli decoder; default: on the first ``fit`` of a fresh
+        model only) the output bias starts at the logit of the mean pixel, as in Burda et
+        al. (2016), so training begins at the marginal.
 
         Parameters
         ----------
@@ -460,6 +462,8 @@ class VAE(Module):
         rng = as_generator(random_state)
         X = self._check_x(X)
         Y = self._check_y(y, len(X))
+        if init_output_bias is None:  # only on the first fit of a fresh model
+            init_output_bias = not getattr(self, "fitted_", False)
         if init_output_bias and self.decoder_kind == "bernoulli":
             xp = backend.get_array_module(X)
             p = xp.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
@@ -488,6 +492,7 @@ class VAE(Module):
             time_budget=time_budget,
         )
         hist["beta"] = betas[: len(hist["loss"])]
+        self.fitted_ = True
         return hist
 
     # ------------------------------------------------------------ generation
@@ -495,7 +500,8 @@ class VAE(Module):
         return backend.to_numpy(t.data if isinstance(t, Tensor) else t)
 
     def sample(self, n, y=None, random_state=None, mean=True):
-        """Draw z ~ p(z) and return E[x|z] (``mean=True``) or x ~ p(x|z), shape (n, n_input)."""
+        """Draw z ~ p(z) (p(z|y) for a CVAE) and return E[x|z] (``mean=True``) or a draw
+        x ~ p(x|z) (binary pixels, or m + s ⊙ ε), of shape (n, n_input) (NumPy)."""
         rng = as_generator(random_state)
         yy = self._check_y(y, n)
         with no_grad():
@@ -503,12 +509,15 @@ class VAE(Module):
             z = Tensor(normal(rng, (n, self.n_latent)))
             if prior is not None:
                 z = z + prior[0]
-            m = self._as_numpy(self.decode(z, yy))
+            params = self.decoder_params(z, yy)
+        if self.decoder_kind == "bernoulli":
+            m = self._as_numpy(params.sigmoid())
+            return m if mean else (rng.random(m.shape) < m).astype(m.dtype)
+        m = self._as_numpy(params[0])
         if mean:
             return m
-        if self.decoder_kind == "bernoulli":
-            return (rng.random(m.shape) < m).astype(m.dtype)
-        return m + self.decoder_std * rng.standard_normal(m.shape).astype(m.dtype)
+        s = self.decoder_std if params[1] is None else np.exp(0.5 * self._as_numpy(params[1]))
+        return m + s * rng.standard_normal(m.shape).astype(m.dtype)
 
     def reconstruct(self, x, y=None):
         """E[x | z = μ(x)], shape (n, n_input) (NumPy)."""

@@ -16,6 +16,7 @@ Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 import zipfile
@@ -237,6 +238,33 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
+    def to(self, dtype):
+        """Cast every parameter and floating buffer to ``dtype`` in place; return self.
+
+        E.g. ``model.to("float64")`` before :func:`tinygen.testing.check_grads` on a whole
+        model. Create the optimizer afterwards (it keeps per-parameter state).
+        """
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: expected a floating dtype, got {dtype}")
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None and p.dtype != dtype:
+                    p.data = p.data.astype(dtype)
+                    p.grad = None
+            for name, b in list(m._buffers.items()):
+                if b is not None and b.dtype.kind == "f" and b.dtype != dtype:
+                    setattr(m, name, b.astype(dtype))
+        return self
+
+    def double(self):
+        """``to("float64")``."""
+        return self.to(np.float64)
+
+    def float(self):
+        """``to("float32")``."""
+        return self.to(np.float32)
+
     def num_parameters(self) -> int:
         """Total number of trainable scalars."""
         return sum(int(p.size) for p in self.parameters())
@@ -400,10 +428,15 @@ def save_npz(path, arrays) -> Path:
         from ..runs import atomic_savez  # noqa: PLC0415 (optional shared helper)
     except ImportError:
         atomic_savez = None
-    if atomic_savez is not None:
-        atomic_savez(path, **arrays)
-    else:
+    if atomic_savez is None:
         _atomic_savez(path, arrays)
+    elif any(
+        q.kind is inspect.Parameter.VAR_KEYWORD
+        for q in inspect.signature(atomic_savez).parameters.values()
+    ):
+        atomic_savez(path, **arrays)  # np.savez-style signature
+    else:
+        atomic_savez(path, arrays)  # (path, mapping) signature
     return path
 
 

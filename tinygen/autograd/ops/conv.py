@@ -17,11 +17,12 @@ from ...backend import get_array_module
 from ..function import Function
 from .conv_kernels import (
     Geometry,
+    as_strided,
+    conv_backward,
     conv_forward,
     conv_grad_input,
     conv_grad_weight,
     conv_output_size,
-    pad_nhwc,
 )
 
 __all__ = ["Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "UpsampleNearest"]
@@ -63,7 +64,14 @@ class Conv2d(Function):
     for x of shape (N, C, H, W), w of shape (O, C, k_h, k_w), b of shape (O,), y of shape
     (N, O, H_out, W_out), H_out = ⌊(H + 2p_h − k_h)/s_h⌋ + 1 (likewise W_out).
 
-    Backward: ∂L/∂w = Σ colsᵀ G, ∂L/∂x = col2im(G Wmᵀ) cropped, ∂L/∂b = Σ_{n,r,s} G.
+    Backward, with G = ∂L/∂y:
+
+        ∂L/∂w[o, c, i, j] = Σ_{n, r, s} G[n, o, r, s] · x_pad[n, c, s_h·r + i, s_w·s + j],
+        ∂L/∂x_pad[n, c, s_h·r + i, s_w·s + j] += Σ_o G[n, o, r, s] · w[o, c, i, j]
+                (then cropped to (H, W)),
+        ∂L/∂b[o] = Σ_{n, r, s} G[n, o, r, s].
+
+    See :mod:`.conv_kernels` for how each is lowered to matrix products.
     """
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0)):
@@ -76,18 +84,15 @@ class Conv2d(Function):
                 f"of shape {x.shape} (output would be {g.Ho}×{g.Wo})"
             )
         self.g, self.w = g, w
-        self.x_pad = pad_nhwc(_nhwc(x), g.ph, g.pw)
-        y = conv_forward(self.x_pad, w, g)
-        if b is not None:
-            y += b
-        return _nchw(y)
+        self.x = _nhwc(x)  # a view: contiguous when x came from a convolution
+        return _nchw(conv_forward(self.x, w, g, b))
 
     def backward(self, grad):
         ps = self.parents
         g = self.g
         G = get_array_module(grad).ascontiguousarray(_nhwc(grad))
-        dx = _nchw(conv_grad_input(G, self.w, g)) if ps[0].requires_grad else None
-        dw = conv_grad_weight(self.x_pad, G, g, self.w.shape) if ps[1].requires_grad else None
+        dx, dw = conv_backward(self.x, G, self.w, g, ps[0].requires_grad, ps[1].requires_grad)
+        dx = _nchw(dx) if dx is not None else None
         if len(ps) == 3:
             db = G.reshape(-1, G.shape[3]).sum(axis=0) if ps[2].requires_grad else None
             return dx, dw, db
@@ -137,9 +142,9 @@ class ConvTranspose2d(Function):
     def backward(self, grad):
         ps = self.parents
         g = self.g
-        G_pad = pad_nhwc(_nhwc(grad), g.ph, g.pw)
-        dy = _nchw(conv_forward(G_pad, self.w, g)) if ps[0].requires_grad else None
-        dw = conv_grad_weight(G_pad, self.Y, g, self.w.shape) if ps[1].requires_grad else None
+        G = _nhwc(grad)
+        dy = _nchw(conv_forward(G, self.w, g)) if ps[0].requires_grad else None
+        dw = conv_grad_weight(G, self.Y, g, self.w.shape) if ps[1].requires_grad else None
         if len(ps) == 3:
             db = grad.sum(axis=(0, 2, 3)) if ps[2].requires_grad else None
             return dy, dw, db
@@ -148,16 +153,13 @@ class ConvTranspose2d(Function):
 
 def _pool_windows(x, kernel, stride):
     """Strided view of shape (N, C, Ho, Wo, kh, kw) of x of shape (N, C, H, W) (no copy)."""
-    xp = get_array_module(x)
     (kh, kw), (sh, sw) = kernel, stride
     N, C, H, W = x.shape
     Ho, Wo = conv_output_size(H, kh, sh, 0), conv_output_size(W, kw, sw, 0)
     if x.ndim != 4 or Ho < 1 or Wo < 1:
         raise ValueError(f"window {kernel} does not fit an input of shape {x.shape}")
     s0, s1, s2, s3 = x.strides
-    return xp.lib.stride_tricks.as_strided(
-        x, (N, C, Ho, Wo, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2, s3), writeable=False
-    )
+    return as_strided(x, (N, C, Ho, Wo, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2, s3))
 
 
 def _check_4d(op, x):

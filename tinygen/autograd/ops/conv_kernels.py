@@ -1,4 +1,4 @@
-"""Array kernels of convolution: im2col, one BLAS matmul per chunk, col2im.
+"""Array kernels of convolution: lowering to BLAS matrix products (im2col and variants).
 
 Everything here works on plain arrays in the *channels-last* layout (NHWC): an image
 batch of shape (n_images, height, width, channels). In that layout the receptive field
@@ -17,20 +17,33 @@ backward pass reuses the same column matrix:
 and ∂L/∂X_pad is ∂L/∂cols scattered back onto the padded image (col2im): a sum, over
 the k_h·k_w kernel offsets, of strided slices.
 
+Three lowerings, chosen by :func:`conv_forward` and friends:
+
+* 1×1, stride 1: the input *is* its column matrix (no copy);
+* stride 1 with many channels: the *row-split* lowering (:func:`_forward_row_split`): only
+  the k_w offsets of one kernel row go into the column matrix, the k_h kernel rows into
+  the GEMM's output, and k_h shifted adds finish the sum; the backward pass shares one
+  row-shifted copy of G between ∂L/∂w and ∂L/∂X (:func:`_backward_row_split`);
+* otherwise (strides, few channels): plain im2col, and col2im for ∂L/∂X.
+
 # NOTE: the batch is processed in chunks of a few images so that each chunk's column
 # matrix (about 2 MiB) stays in the CPU cache: on a 2-core machine with ~8 GB/s of
 # memory bandwidth, writing one 58 MB column matrix for a whole 64-channel batch and
 # reading it back costs as much as the matrix product itself. The chunk loop runs over
 # groups of images, not pixels; inside a chunk everything is one copy and one BLAS call.
 # The column matrix is recomputed in the backward pass rather than stored, for the same
-# reason. Reference: K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional
-# Neural Networks for Document Processing" (2006) for im2col; Chetlur et al., "cuDNN:
-# Efficient Primitives for Deep Learning" (2014), §3, for the chunked (tiled) lowering.
+# reason. References: K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional
+# Neural Networks for Document Processing" (2006) for im2col; S. Chetlur et al., "cuDNN:
+# Efficient Primitives for Deep Learning", arXiv:1410.0759 (2014), §3, for the tiled
+# lowering; V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep
+# learning", arXiv:1603.07285 (2016), for the shapes and the transposed convolution.
 
 Lesson: ``lessons/autograd.py`` §"Convolution is a matrix product".
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from ...backend import get_array_module
 
@@ -38,7 +51,9 @@ __all__ = [
     "Geometry",
     "conv_output_size",
     "windows",
+    "as_strided",
     "conv_forward",
+    "conv_backward",
     "conv_grad_weight",
     "conv_grad_input",
     "pad_nhwc",
@@ -98,14 +113,26 @@ def weight_from_matrix(Wm, shape):
 def windows(x_pad, g: Geometry):
     """Read-only strided view of shape (N, Ho, Wo, kh, kw, C) of a contiguous padded NHWC
     array: ``view[n, y, x, i, j, c] = x_pad[n, sh·y + i, sw·x + j, c]`` (no copy)."""
-    xp = get_array_module(x_pad)
     s0, s1, s2, s3 = x_pad.strides
     shape = (x_pad.shape[0], g.Ho, g.Wo, g.kh, g.kw, x_pad.shape[3])
     strides = (s0, s1 * g.sh, s2 * g.sw, s1, s2, s3)
-    return xp.lib.stride_tricks.as_strided(x_pad, shape, strides, writeable=False)
+    return as_strided(x_pad, shape, strides)
 
 
-def _chunk_size(n_images, bytes_per_image):
+def as_strided(a, shape, strides):
+    """A read-only strided view of ``a`` (``numpy.lib.stride_tricks.as_strided``; CuPy's has
+    no ``writeable`` flag)."""
+    xp = get_array_module(a)
+    if xp is np:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+    return xp.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _chunk_size(a, n_images, bytes_per_image):
+    """Images per chunk: about ``_CHUNK_BYTES`` of column matrix on the CPU; the whole batch
+    on a GPU, which wants few large kernels and has no small cache to fit."""
+    if get_array_module(a) is not np:
+        return n_images
     return max(1, min(n_images, _CHUNK_BYTES // max(1, bytes_per_image)))
 
 
@@ -119,31 +146,36 @@ def _use_row_split(g: Geometry, C, O):
     return g.sh == g.sw == 1 and g.kh > 1 and g.kw * C >= 32 and g.kh * O >= 32
 
 
-def conv_forward(x_pad, w, g: Geometry):
-    """Y = X_pad ⋆ w (cross-correlation), chunk by chunk.
+def conv_forward(x, w, g: Geometry, b=None):
+    """Y = pad(X) ⋆ w + b (cross-correlation), chunk by chunk.
 
     Parameters
     ----------
-    x_pad : array of shape (N, Hp, Wp, C)
-        Zero-padded input, contiguous, channels last.
+    x : array of shape (N, H, W, C)
+        Input, channels last (any strides; it is never padded in place).
     w : array of shape (O, C, kh, kw)
         The weight, OIHW.
     g : Geometry
+    b : array of shape (O,), optional
 
     Returns
     -------
     array of shape (N, Ho, Wo, O), contiguous.
     """
-    xp = get_array_module(x_pad)
-    N, C = x_pad.shape[0], x_pad.shape[3]
+    xp = get_array_module(x)
+    N, C = x.shape[0], x.shape[3]
     O = w.shape[0]
-    out = xp.empty((N, g.Ho, g.Wo, O), dtype=x_pad.dtype)
-    if _is_pointwise(g):  # a 1×1 convolution: the input is its own column matrix
-        xp.matmul(x_pad.reshape(-1, C), weight_matrix(w), out=out.reshape(-1, O))
+    out = xp.empty((N, g.Ho, g.Wo, O), dtype=x.dtype)
+    if _is_pointwise(g) and g.ph == g.pw == 0:  # 1×1: the input is its own column matrix
+        x2 = xp.ascontiguousarray(x).reshape(-1, C)
+        xp.matmul(x2, weight_matrix(w), out=out.reshape(-1, O))
     elif _use_row_split(g, C, O):
-        _forward_row_split(x_pad, w, g, out)
+        _forward_row_split(x, w, g, out, b)
+        return out
     else:
-        _forward_im2col(x_pad, weight_matrix(w), g, out)
+        _forward_im2col(pad_nhwc(x, g.ph, g.pw), weight_matrix(w), g, out)
+    if b is not None:
+        out += b
     return out
 
 
@@ -152,7 +184,7 @@ def _forward_im2col(x_pad, Wm, g, out):
     xp = get_array_module(x_pad)
     N, C = x_pad.shape[0], x_pad.shape[3]
     K, O = Wm.shape
-    nb = _chunk_size(N, g.Ho * g.Wo * K * x_pad.dtype.itemsize)
+    nb = _chunk_size(x_pad, N, g.Ho * g.Wo * K * x_pad.dtype.itemsize)
     buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=x_pad.dtype)
     view = windows(x_pad, g)
     for n0 in range(0, N, nb):
@@ -162,15 +194,29 @@ def _forward_im2col(x_pad, Wm, g, out):
         xp.matmul(cols.reshape(-1, K), Wm, out=out[n0:n1].reshape(-1, O))
 
 
-def _row_windows(x_pad, g):
-    """Strided view of shape (N, Hp, Wo, kw, C): ``view[n, r, x, j, c] = x_pad[n, r, x + j, c]``,
-    the im2col of one kernel *row* at every padded image row (stride 1, no copy)."""
-    xp = get_array_module(x_pad)
-    s0, s1, s2, s3 = x_pad.strides
-    N, Hp, _, C = x_pad.shape
-    return xp.lib.stride_tricks.as_strided(
-        x_pad, (N, Hp, g.Wo, g.kw, C), (s0, s1, s2, s2, s3), writeable=False
-    )
+class _RowCols:
+    """Chunks of the kernel-row column matrix of a stride-1 convolution,
+
+        X3[n, r, x, j, c] = X_pad[n, r, x + j, c],   of shape (n, Hp, Wo, kw, C),
+
+    written straight from the *unpadded* input: the padding entries of the reused buffer
+    are zeroed once and never overwritten, so no padded copy of the input is made."""
+
+    def __init__(self, x, g, nb):
+        xp = get_array_module(x)
+        self.x, self.g = x, g
+        C = x.shape[3]
+        self.buf = xp.zeros((min(nb, x.shape[0]), g.Hp, g.Wo, g.kw, C), dtype=x.dtype)
+        # for kernel column j, output columns lo..hi read input columns lo+j−pw..hi+j−pw
+        self.spans = [(max(0, g.pw - j), min(g.Wo, g.W + g.pw - j), j) for j in range(g.kw)]
+
+    def chunk(self, n0, n1):
+        g, X3 = self.g, self.buf[: n1 - n0]
+        rows = slice(g.ph, g.ph + g.H)
+        for lo, hi, j in self.spans:
+            if hi > lo:
+                X3[:, rows, lo:hi, j] = self.x[n0:n1, :, lo + j - g.pw : hi + j - g.pw]
+        return X3
 
 
 def _row_weight(w):
@@ -181,64 +227,96 @@ def _row_weight(w):
     return xp.ascontiguousarray(w.transpose(3, 1, 2, 0)).reshape(kw * C, kh * O)
 
 
-def _forward_row_split(x_pad, w, g, out):
+def _forward_row_split(x, w, g, out, b=None):
     """Stride-1 convolution lowered by kernel rows:
 
         Z[n, r, x, i, o] = Σ_{j, c} X_pad[n, r, x + j, c] · w[o, c, i, j]   (one GEMM),
-        Y[n, y, x, o]    = Σ_i Z[n, y + i, x, i, o]                       (kh shifted adds).
+        Y[n, y, x, o]    = Σ_i Z[n, y + i, x, i, o] + b[o]                (kh shifted adds).
 
-    # NOTE: same FLOPs as im2col (up to the kh − 1 extra padded rows), but the copy is kh
-    # times smaller and the GEMM is (·, kw·C) × (kw·C, kh·O) instead of (·, kh·kw·C) × (·, O);
-    # OpenBLAS runs the squarer product ~1.4× faster when O = 64.
+    # NOTE: same FLOPs as im2col up to the kh − 1 extra padded rows, but the copy is kh
+    # times smaller and the GEMM is (·, kw·C) × (kw·C, kh·O) instead of (·, kh·kw·C) × (·, O):
+    # for O = 64 OpenBLAS runs the squarer product ~1.4× faster.
     """
-    xp = get_array_module(x_pad)
-    N, Hp, _, C = x_pad.shape
+    xp = get_array_module(x)
+    N, C = x.shape[0], x.shape[3]
     O = w.shape[0]
     W3 = _row_weight(w)
-    Kr = g.kw * C
-    nb = _chunk_size(N, Hp * g.Wo * max(Kr, g.kh * O) * x_pad.dtype.itemsize)
-    xbuf = xp.empty((nb, Hp, g.Wo, g.kw, C), dtype=x_pad.dtype)
-    zbuf = xp.empty((nb, Hp, g.Wo, g.kh, O), dtype=x_pad.dtype)
-    view = _row_windows(x_pad, g)
+    Kr, Kz = g.kw * C, g.kh * O
+    nb = _chunk_size(x, N, g.Hp * g.Wo * max(Kr, Kz) * x.dtype.itemsize)
+    cols = _RowCols(x, g, nb)
+    zbuf = xp.empty((nb, g.Hp, g.Wo, g.kh, O), dtype=x.dtype)
     Ho = g.Ho
     for n0 in range(0, N, nb):
         n1 = min(N, n0 + nb)
-        X3, Z = xbuf[: n1 - n0], zbuf[: n1 - n0]
-        xp.copyto(X3, view[n0:n1])
-        xp.matmul(X3.reshape(-1, Kr), W3, out=Z.reshape(-1, g.kh * O))
+        X3, Z = cols.chunk(n0, n1), zbuf[: n1 - n0]
+        xp.matmul(X3.reshape(-1, Kr), W3, out=Z.reshape(-1, Kz))
         oc = out[n0:n1]
         xp.add(Z[:, 0:Ho, :, 0], Z[:, 1 : 1 + Ho, :, 1], out=oc)
         for i in range(2, g.kh):
             oc += Z[:, i : i + Ho, :, i]
+        if b is not None:
+            oc += b
 
 
-def conv_grad_weight(x_pad, G, g: Geometry, w_shape):
-    """∂L/∂w of Y = X_pad ⋆ w given G = ∂L/∂Y.
+def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True):
+    """Gradients of Y = pad(X) ⋆ w given G = ∂L/∂Y.
 
-    ∂L/∂w[o, c, i, j] = Σ_{n, y, x} X_pad[n, sh·y + i, sw·x + j, c] · G[n, y, x, o],
-    i.e. colsᵀ · G with the im2col column matrix (recomputed chunk by chunk, not stored).
+        ∂L/∂w[o, c, i, j] = Σ_{n, y, x} X_pad[n, sh·y + i, sw·x + j, c] · G[n, y, x, o],
+        ∂L/∂X_pad[n, sh·y + i, sw·x + j, c] += Σ_o G[n, y, x, o] · w[o, c, i, j].
 
     Parameters
     ----------
-    x_pad : array of shape (N, Hp, Wp, C), contiguous
+    x : array of shape (N, H, W, C), channels last (unpadded); may be None if not
+        ``need_weight``.
     G : array of shape (N, Ho, Wo, O), contiguous
-    w_shape : tuple (O, C, kh, kw)
+    w : array of shape (O, C, kh, kw)
+    need_input, need_weight : bool
+        Which gradients to compute.
 
     Returns
     -------
-    array of shape (O, C, kh, kw), contiguous.
+    dx : array of shape (N, H, W, C) or None
+    dw : array of shape (O, C, kh, kw), contiguous, or None
     """
     xp = get_array_module(G)
-    N, C = x_pad.shape[0], x_pad.shape[3]
+    O, C = w.shape[:2]
+    G2 = G.reshape(-1, O)
+    if _is_pointwise(g) and g.ph == g.pw == 0:  # dX = G·Wmᵀ, dWm = Xᵀ·G
+        dx = (G2 @ weight_matrix(w).T).reshape(G.shape[:3] + (C,)) if need_input else None
+        dw = None
+        if need_weight:
+            x2 = xp.ascontiguousarray(x).reshape(-1, C)
+            dw = weight_from_matrix(x2.T @ G2, w.shape)
+        return dx, dw
+    if _use_row_split(g, C, O):
+        return _backward_row_split(x, G, w, g, need_input, need_weight)
+    dw = _grad_weight_im2col(x, G, g, w.shape) if need_weight else None
+    dx = _grad_input_col2im(G, w, g) if need_input else None
+    return dx, dw
+
+
+def conv_grad_weight(x, G, g: Geometry, w_shape):
+    """∂L/∂w alone (see :func:`conv_backward`), of shape ``w_shape`` = (O, C, kh, kw)."""
+    w = get_array_module(G).empty(w_shape, dtype=G.dtype)  # only its shape is read
+    return conv_backward(x, G, w, g, need_input=False)[1]
+
+
+def conv_grad_input(G, w, g: Geometry):
+    """∂L/∂X alone (see :func:`conv_backward`), of shape (N, H, W, C); this is also the
+    forward pass of the transposed convolution."""
+    return conv_backward(None, G, w, g, need_weight=False)[0]
+
+
+def _grad_weight_im2col(x, G, g, w_shape):
+    """∂L/∂Wm = Σ_chunks colsᵀ · G (the column matrix recomputed chunk by chunk, not stored)."""
+    xp = get_array_module(G)
+    N, C = x.shape[0], x.shape[3]
     O = G.shape[3]
     G2 = G.reshape(-1, O)
-    if _is_pointwise(g):
-        return weight_from_matrix(x_pad.reshape(-1, C).T @ G2, w_shape)
-    if _use_row_split(g, C, O):
-        return _grad_weight_row_split(x_pad, G, g, w_shape)
+    x_pad = pad_nhwc(x, g.ph, g.pw)
     K = g.kh * g.kw * C
     rows = g.Ho * g.Wo
-    nb = _chunk_size(N, rows * K * G.dtype.itemsize)
+    nb = _chunk_size(G, N, rows * K * G.dtype.itemsize)
     dW = xp.zeros((K, O), dtype=G.dtype)
     buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=G.dtype)
     view = windows(x_pad, g)
@@ -246,74 +324,21 @@ def conv_grad_weight(x_pad, G, g: Geometry, w_shape):
         n1 = min(N, n0 + nb)
         cols = buf[: n1 - n0]
         xp.copyto(cols, view[n0:n1])
-        dW += cols.reshape(-1, K).T @ G2[n0 * rows : n1 * rows]
+        dW += xp.matmul(cols.reshape(-1, K).T, G2[n0 * rows : n1 * rows])
     return weight_from_matrix(dW, w_shape)
 
 
-def _grad_weight_row_split(x_pad, G, g, w_shape):
-    """Weight gradient lowered by kernel rows (stride 1): with X3[n, r, x, (j, c)] =
-    X_pad[n, r, x + j, c] and D3[n, r, x, (i, o)] = G[n, r − i, x, o] (zero outside),
-
-        ∂L/∂w[o, c, i, j] = (X3ᵀ · D3)[(j, c), (i, o)]      (one GEMM per chunk)."""
-    xp = get_array_module(G)
-    N, Hp, _, C = x_pad.shape
-    O = G.shape[3]
-    Kr, Kc = g.kw * C, g.kh * O
-    Ho = g.Ho
-    nb = _chunk_size(N, Hp * g.Wo * max(Kr, Kc) * G.dtype.itemsize)
-    xbuf = xp.empty((nb, Hp, g.Wo, g.kw, C), dtype=G.dtype)
-    dbuf = xp.empty((nb, Hp, g.Wo, g.kh, O), dtype=G.dtype)
-    for i in range(g.kh):  # the rows of D3's block i that G does not reach stay zero
-        dbuf[:, :i, :, i] = 0
-        dbuf[:, i + Ho :, :, i] = 0
-    dW3 = xp.zeros((Kr, Kc), dtype=G.dtype)
-    view = _row_windows(x_pad, g)
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
-        X3, D3 = xbuf[: n1 - n0], dbuf[: n1 - n0]
-        xp.copyto(X3, view[n0:n1])
-        for i in range(g.kh):
-            D3[:, i : i + Ho, :, i] = G[n0:n1]
-        dW3 += X3.reshape(-1, Kr).T @ D3.reshape(-1, Kc)
-    O_, C_, kh, kw = w_shape
-    return xp.ascontiguousarray(dW3.reshape(kw, C_, kh, O_).transpose(3, 1, 2, 0))
-
-
-def conv_grad_input(G, w, g: Geometry):
-    """∂L/∂X of Y = pad(X) ⋆ w given G = ∂L/∂Y; also the forward of the transposed convolution.
-
-    For stride 1 with padding p ≤ k − 1 it is the *full* convolution of G with the kernel
-    rotated by 180° and its two channel axes swapped,
-
-        ∂L/∂X = pad(G, k − 1 − p) ⋆ w̃,   w̃[c, o, i, j] = w[o, c, kh − 1 − i, kw − 1 − j],
-
-    computed with :func:`conv_forward`. Otherwise it is col2im(G · Wmᵀ): each column of
-    ∂L/∂cols is added back onto the window it was copied from.
-
-    Parameters
-    ----------
-    G : array of shape (N, Ho, Wo, O), contiguous
-    w : array of shape (O, C, kh, kw)
-
-    Returns
-    -------
-    array of shape (N, H, W, C) (possibly a view of a padded array).
-    """
+def _grad_input_col2im(G, w, g):
+    """∂L/∂X = col2im(G · Wmᵀ): each column of ∂L/∂cols is added back onto its window."""
     xp = get_array_module(G)
     N, O = G.shape[0], G.shape[3]
     C = w.shape[1]
-    qh, qw = g.kh - 1 - g.ph, g.kw - 1 - g.pw
-    if g.sh == g.sw == 1 and qh >= 0 and qw >= 0:
-        w_rot = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-        return conv_forward(
-            pad_nhwc(G, qh, qw), w_rot, Geometry(g.Ho, g.Wo, (g.kh, g.kw), (1, 1), (qh, qw))
-        )
     dx = xp.zeros((N, g.Hp, g.Wp, C), dtype=G.dtype)
     G2 = G.reshape(-1, O)
     WmT = xp.ascontiguousarray(weight_matrix(w).T)
     K = WmT.shape[1]
     rows = g.Ho * g.Wo
-    nb = _chunk_size(N, rows * K * G.dtype.itemsize)
+    nb = _chunk_size(G, N, rows * K * G.dtype.itemsize)
     buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=G.dtype)
     hi, wi = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1  # extent of one offset's slice
     for n0 in range(0, N, nb):
@@ -326,3 +351,51 @@ def conv_grad_input(G, w, g: Geometry):
             for j in range(g.kw):
                 dxc[:, i : i + hi : g.sh, j : j + wi : g.sw] += dcols[:, :, :, i, j]
     return dx[:, g.ph : g.ph + g.H, g.pw : g.pw + g.W]
+
+
+def _backward_row_split(x, G, w, g, need_input, need_weight):
+    """Backward of :func:`_forward_row_split` (stride 1). The adjoint of the shifted sum
+    Y[y] = Σ_i Z[y + i, i] is
+
+        D3[n, r, x, i, o] = ∂L/∂Z[n, r, x, i, o] = G[n, r − i, x, o]   (zero outside),
+
+    and then, with one GEMM each per chunk,
+
+        ∂L/∂W3 = X3ᵀ · D3,     ∂L/∂X3 = D3 · W3ᵀ,
+
+    ∂L/∂X_pad[n, r, x + j, c] += ∂L/∂X3[n, r, x, j, c] (k_w shifted adds, straight into the
+    unpadded ∂L/∂X)."""
+    xp = get_array_module(G)
+    N, Ho = G.shape[0], g.Ho
+    O, C = w.shape[:2]
+    Kr, Kz = g.kw * C, g.kh * O
+    nb = _chunk_size(G, N, g.Hp * g.Wo * max(Kr, Kz) * G.dtype.itemsize)
+    dbuf = xp.zeros((min(nb, N), g.Hp, g.Wo, g.kh, O), dtype=G.dtype)  # rows G misses stay 0
+    if need_weight:
+        cols = _RowCols(x, g, nb)
+        dW3 = xp.zeros((Kr, Kz), dtype=G.dtype)
+    if need_input:
+        W3T = xp.ascontiguousarray(_row_weight(w).T)
+        dx = xp.zeros((N, g.H, g.W, C), dtype=G.dtype)
+        dx3buf = xp.empty((min(nb, N), g.Hp, g.Wo, g.kw, C), dtype=G.dtype)
+        rows = slice(g.ph, g.ph + g.H)
+        spans = [(max(0, g.pw - j), min(g.Wo, g.W + g.pw - j), j) for j in range(g.kw)]
+    for n0 in range(0, N, nb):
+        n1 = min(N, n0 + nb)
+        D3 = dbuf[: n1 - n0]
+        for i in range(g.kh):
+            D3[:, i : i + Ho, :, i] = G[n0:n1]
+        D2 = D3.reshape(-1, Kz)
+        if need_weight:
+            dW3 += xp.matmul(cols.chunk(n0, n1).reshape(-1, Kr).T, D2)
+        if need_input:
+            dX3 = dx3buf[: n1 - n0]
+            xp.matmul(D2, W3T, out=dX3.reshape(-1, Kr))
+            dxc = dx[n0:n1]
+            for lo, hi, j in spans:
+                if hi > lo:
+                    dxc[:, :, lo + j - g.pw : hi + j - g.pw] += dX3[:, rows, lo:hi, j]
+    dw = None
+    if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j]
+        dw = xp.ascontiguousarray(dW3.reshape(g.kw, C, g.kh, O).transpose(3, 1, 2, 0))
+    return (dx if need_input else None), dw

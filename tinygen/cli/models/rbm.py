@@ -1,0 +1,192 @@
+"""``tinygen train rbm`` and ``tinygen sample rbm``: the Bernoulli RBM from the command line.
+
+    tinygen train rbm --data binarized_mnist --n-hidden 500 --method pcd --k 1 \\
+        --epochs 20 --lr 0.05 --batch-size 100 --seed 0 --ais-betas 14500
+    tinygen train rbm --data bars_and_stripes --n-hidden 16 --epochs 300 --lr 0.3
+    tinygen sample rbm --checkpoint runs/<name> --n 64 --n-gibbs 1000
+
+``train`` logs per epoch to ``metrics.jsonl``: the reconstruction error and the stochastic
+pseudo-likelihood of (up to 1,000) validation images; for bars-and-stripes also the exact
+log-likelihood (log Z by enumeration). It writes the checkpoint ``rbm.npz`` after every
+epoch, the filters and a sample grid at the end, and with ``--ais-betas N`` (N > 0) the
+AIS estimate of the validation log-likelihood.
+
+Lesson: ``lessons/rbm.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_train_args", "train", "add_sample_args", "sample"]
+
+CHECKPOINT = "rbm.npz"
+
+
+def add_train_args(parser):
+    """Add the RBM's training options to an ``argparse`` parser."""
+    parser.add_argument(
+        "--data", choices=["binarized_mnist", "bars_and_stripes"], default="binarized_mnist"
+    )
+    parser.add_argument("--bas-size", type=int, default=4, help="bars-and-stripes side n (n x n)")
+    parser.add_argument("--n-train", type=int, default=None, help="use the first N training rows")
+    parser.add_argument(
+        "--n-hidden", type=int, default=None, help="hidden units (default 500; 16 for bars)"
+    )
+    parser.add_argument("--method", choices=["cd", "pcd", "ratio_matching"], default="cd")
+    parser.add_argument("--k", type=int, default=1, help="Gibbs steps per update (CD-k, PCD-k)")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--momentum", type=float, default=0.5)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    parser.add_argument(
+        "--lr-schedule", choices=["constant", "linear", "exponential"], default="constant"
+    )
+    parser.add_argument(
+        "--ais-betas", type=int, default=0, help="AIS betas for the final log-likelihood (0: skip)"
+    )
+    parser.add_argument("--ais-runs", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _load(args):
+    from ... import data as D
+
+    if args.data == "binarized_mnist":
+        X = D.binarized_mnist("train")
+        Xv = D.binarized_mnist("valid")
+        shape = (28, 28)
+    else:
+        X = D.bars_and_stripes(args.bas_size)
+        Xv = X
+        shape = (args.bas_size, args.bas_size)
+    if args.n_train is not None:
+        X = X[: args.n_train]
+    return X.astype(np.float32), Xv[:1000].astype(np.float32), shape
+
+
+def train(args, run):
+    """Train an RBM as asked by ``args``; everything goes under ``run.dir``."""
+    from ...models.rbm import RBM
+    from ...viz import filters_grid, image_grid
+
+    X, Xv, shape = _load(args)
+    n_hidden = args.n_hidden or (500 if args.data == "binarized_mnist" else 16)
+    model = RBM(
+        X.shape[1],
+        n_hidden,
+        learning_rate=args.lr,
+        k=args.k,
+        method=args.method,
+        batch_size=min(args.batch_size, len(X)),
+        n_epochs=args.epochs,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        lr_schedule=args.lr_schedule,
+        random_state=args.seed,
+    )
+    run.save_config({"model": repr(model), "train": dict(vars(args))})
+    ckpt = Path(run.checkpoint_path(CHECKPOINT))
+    exact = min(X.shape[1], n_hidden) <= 20
+    t0 = time.perf_counter()
+
+    def callback(m, epoch):
+        metrics = {
+            "reconstruction_error": m.history_["reconstruction_error"][-1],
+            "valid_pseudo_likelihood": float(m.pseudo_likelihood(Xv, rng=epoch).mean()),
+            "learning_rate": m.history_["learning_rate"][-1],
+            "seconds": time.perf_counter() - t0,
+        }
+        if exact:
+            metrics["valid_log_likelihood"] = m.log_likelihood(Xv, m.log_partition_exact())
+        run.log_metrics(epoch + 1, **metrics)
+        m.save(ckpt)
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+        print(f"epoch {epoch + 1}/{args.epochs}: {shown}", flush=True)
+
+    model.fit(X, callback=callback)
+    model.save(ckpt)
+    if args.ais_betas > 0:
+        log_z, (lo, hi) = model.ais_log_partition(
+            n_betas=args.ais_betas, n_runs=args.ais_runs, rng=args.seed
+        )
+        ll = model.log_likelihood(Xv, log_z)
+        run.log_metrics(
+            args.epochs,
+            ais_log_z=log_z,
+            ais_valid_log_likelihood=ll,
+            ais_valid_log_likelihood_low=ll - (hi - log_z),
+            ais_valid_log_likelihood_high=ll + (log_z - lo) if math.isfinite(lo) else math.inf,
+        )
+        print(
+            f"AIS ({args.ais_betas} betas, {args.ais_runs} runs): log Z {log_z:.2f} "
+            f"[{lo:.2f}, {hi:.2f}]; valid log-likelihood {ll:.2f} nats"
+        )
+    out = Path(run.dir)
+    filters = filters_grid(
+        model.W, out / "filters.png", shape=shape, n_filters=100, title="RBM filters W[:, j]"
+    )
+    samples = image_grid(
+        model.sample(64, n_gibbs=1000, rng=args.seed, return_probabilities=True),
+        out / "samples.png",
+        shape=shape,
+        title="RBM samples (1000 Gibbs steps)",
+    )
+    print(f"checkpoint {ckpt}\nfilters {filters}\nsamples {samples}")
+    return model
+
+
+def add_sample_args(parser):
+    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --n-gibbs, --seed."""
+    parser.add_argument("--checkpoint", required=True, help="run folder or .npz written by train")
+    parser.add_argument("--n", type=int, default=64, help="number of samples")
+    parser.add_argument("--n-gibbs", type=int, default=1000, help="Gibbs steps per chain")
+    parser.add_argument("--binary", action="store_true", help="show binary v, not P(v=1|h)")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def find_checkpoint(path):
+    """The ``.npz`` checkpoint at ``path`` (a file, or a folder searched for ``rbm.npz``)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        found = sorted(path.rglob(CHECKPOINT))
+        if found:
+            return found[0]
+    raise FileNotFoundError(
+        f"no RBM checkpoint at {path}: pass the run folder of `tinygen train rbm` "
+        f"or its {CHECKPOINT}"
+    )
+
+
+def sample(args, run):
+    """Load the RBM, run ``--n-gibbs`` steps of Gibbs sampling, save a grid of samples."""
+    from ...models.rbm import RBM
+    from ...viz import image_grid
+
+    ckpt = find_checkpoint(args.checkpoint)
+    model = RBM.load(ckpt, random_state=args.seed)
+    x = model.sample(
+        args.n, n_gibbs=args.n_gibbs, rng=args.seed, return_probabilities=not args.binary
+    )
+    side = int(round(math.sqrt(model.n_visible)))
+    shape = (side, side) if side * side == model.n_visible else (1, model.n_visible)
+    out = Path(run.dir)
+    np.save(out / "samples.npy", x)
+    path = image_grid(
+        x, out / "samples.png", shape=shape, title=f"RBM samples ({ckpt.parent.name})"
+    )
+    if hasattr(run, "save_config"):
+        run.save_config(
+            {"checkpoint": str(ckpt), "n": args.n, "n_gibbs": args.n_gibbs, "seed": args.seed}
+        )
+    print(f"samples {path}")
+    return x
