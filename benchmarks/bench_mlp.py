@@ -183,6 +183,40 @@ def numpy_vae_step(seed=0):
     return step
 
 
+# --------------------------------------------------------------------- Adam alone
+VAE_SHAPES = [(H, D), (H,), (H, H), (H,), (Z, H), (Z,), (Z, H), (Z,), (H, Z), (H,), (H, H), (H,)]
+VAE_SHAPES += [(D, H), (D,)]
+
+
+def adam_ms(repeats=7, steps=10, clock=time.perf_counter):
+    """Milliseconds per Adam step on the VAE's parameter shapes: {name: ms} for tinygen and
+    (if importable) PyTorch's default Adam."""
+    from tinygen import nn, optim
+
+    rng = np.random.default_rng(0)
+    ps = [nn.Parameter(rng.standard_normal(s).astype(np.float32)) for s in VAE_SHAPES]
+    for p in ps:
+        p.grad = rng.standard_normal(p.shape).astype(np.float32)
+    fns = {"tinygen": optim.Adam(ps, lr=1e-3).step}
+    try:
+        import torch
+
+        tps = [torch.nn.Parameter(torch.from_numpy(p.data.copy())) for p in ps]
+        for tp, p in zip(tps, ps):
+            tp.grad = torch.from_numpy(p.grad.copy())
+        fns["torch"] = torch.optim.Adam(tps, lr=1e-3).step
+    except ImportError:
+        pass
+    best = {}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = clock()
+            for _ in range(steps):
+                fn()
+            best[name] = min(best.get(name, np.inf), (clock() - t0) / steps * 1e3)
+    return best
+
+
 # ------------------------------------------------------------------------ timing
 def best_rate(step, data, steps=50, repeats=5, warmup=5, clock=time.perf_counter):
     """Best samples/s over ``repeats`` runs of ``steps`` steps cycling through ``data``.
@@ -209,6 +243,7 @@ def main(argv=None):
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--no-numpy", action="store_true")
     p.add_argument("--profile", action="store_true", help="cProfile the tinygen step")
+    p.add_argument("--adam", action="store_true", help="also time the Adam step alone")
     p.add_argument(
         "--clock",
         choices=["wall", "cpu"],
@@ -249,6 +284,12 @@ def main(argv=None):
         line += f"  torch {rates['torch']:8.0f}  ratio {rates['tinygen'] / rates['torch']:.2f}x"
     if "numpy" in rates:
         line += f"  numpy-by-hand {rates['numpy']:8.0f}"
+    if args.adam:
+        ms = adam_ms(clock=clock)
+        print(
+            f"adam_step ({args.clock} clock, {sum(int(np.prod(s)) for s in VAE_SHAPES)} params)  "
+            + "  ".join(f"{k} {v:.2f} ms" for k, v in ms.items())
+        )
     if "torch" in rates:
         import torch
 

@@ -279,7 +279,7 @@ except Exception as exc:  # absent offline: skip this part
     )
 
 if Xm is not None:
-    n_train = 3000 if L.quick else len(Xm)
+    n_train = 2000 if L.quick else len(Xm)
     n_hidden = 100 if L.quick else 500
     rbm_m = RBM(
         784,
@@ -295,7 +295,7 @@ if Xm is not None:
     t = time.perf_counter()
     rbm_m.fit(Xm[:n_train])
     print(elapsed(), f"trained {rbm_m} on {n_train} images in {time.perf_counter() - t:.1f} s")
-    betas, runs = (500, 50) if L.quick else (14500, 100)
+    betas, runs = (200, 100) if L.quick else (14500, 100)
     log_z, (lo, hi) = rbm_m.ais_log_partition(
         n_betas=betas, n_runs=runs, base_rate=base_rate(Xm[:n_train]), rng=0
     )
@@ -318,7 +318,7 @@ if Xm is not None:
         )
     )
     # Gibbs chains: 8 chains, a snapshot every `stride` steps, P(v|h) shown
-    stride, n_snap = (20, 8) if L.quick else (200, 10)
+    stride, n_snap = (10, 6) if L.quick else (200, 10)
     v = None
     snaps = []
     for s in range(n_snap):
@@ -334,7 +334,7 @@ if Xm is not None:
     mask = mask.ravel()
     occluded = digits.copy()
     occluded[:, mask] = 0.5
-    filled = rbm_m.complete(occluded, mask, n_gibbs=50 if L.quick else 500, rng=0)
+    filled = rbm_m.complete(occluded, mask, n_gibbs=30 if L.quick else 500, rng=0)
     L.saved(
         image_grid(
             np.concatenate([digits, occluded, filled]),

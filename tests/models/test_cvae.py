@@ -76,7 +76,7 @@ def test_cvae_needs_valid_labels():
     X, y = labelled_data(6)
     m = CVAE(n_input=D, n_classes=3, hidden=(8,), n_latent=2, random_state=0)
     with pytest.raises(ValueError, match="labels"):
-        m.elbo(X)
+        m.elbo(X, None)
     with pytest.raises(ValueError, match="labels"):
         m.elbo(X, np.full(6, 3))
     with pytest.raises(ValueError, match="shape"):

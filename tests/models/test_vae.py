@@ -185,6 +185,8 @@ def test_bad_input_errors():
         m.loss(np.zeros((2, D)), objective="bogus")
     with pytest.raises(ValueError, match="kl"):
         m.elbo(np.zeros((2, D)), kl="bogus")
+    with pytest.raises(ValueError, match="CVAE"):
+        m.fit(np.zeros((4, D)), y=np.zeros(4, int))
     with pytest.raises(ValueError, match="decoder"):
         VAE(decoder="poisson")
     with pytest.raises(ValueError, match="learned_variance"):
@@ -223,3 +225,68 @@ def test_gaussian_samples_use_the_decoder_noise():
     # residuals have roughly the decoder's scale (logvar near 0 at initialization)
     ratio = (draw - mean).std() / np.exp(0.5 * logvar.numpy()).mean()
     assert 0.7 < ratio < 1.4
+
+
+def _linear_gaussian_vae(lg, q_exact=True):
+    """A VAE with linear maps set to the linear-Gaussian model p(x|z) = N(Wz + μ, σ²I) and,
+    for the encoder, q(z|x) = N(A x + c, diag v) with the exact posterior's A, c and its
+    marginal variances v (float64)."""
+    from tinygen import backend
+
+    with backend.default_dtype("float64"):
+        m = VAE(
+            n_input=lg.n_visible,
+            hidden=(),
+            n_latent=lg.n_latent,
+            decoder="gaussian",
+            decoder_std=lg.sigma,
+            logvar_clamp=(-30.0, 30.0),
+            random_state=0,
+        )
+    M = lg.W.T @ lg.W + lg.sigma2 * np.eye(lg.n_latent)
+    A = np.linalg.solve(M, lg.W.T)
+    m.dec_out.weight.data[...] = lg.W
+    m.dec_out.bias.data[...] = lg.mu
+    m.enc_mu.weight.data[...] = A
+    m.enc_mu.bias.data[...] = -A @ lg.mu
+    m.enc_logvar.weight.data[...] = 0.0
+    m.enc_logvar.bias.data[...] = np.log(np.diag(lg.sigma2 * np.linalg.inv(M)))
+    return m
+
+
+def test_vae_agrees_with_the_linear_gaussian_closed_forms():
+    """A linear VAE set to a linear-Gaussian model: its ELBO estimate matches the closed-form
+    ELBO, and its importance-sampled log-likelihood matches the exact log p(x)."""
+    from tinygen import backend
+    from tinygen.models.linear_gaussian import LinearGaussian
+
+    lg = LinearGaussian.random(n_visible=6, n_latent=2, sigma=0.6, random_state=0)
+    x = lg.sample(4, random_state=1)
+    m = _linear_gaussian_vae(lg)
+    with backend.default_dtype("float64"):
+        mu, logvar = m.encode(x)
+        exact_elbo = lg.elbo(x, mu.numpy(), logvar.numpy())
+        t = m.elbo(np.repeat(x, 5000, axis=0), rng=0)
+        est = t.elbo.numpy().reshape(4, 5000)
+        se = est.std(1) / np.sqrt(5000)
+        assert np.all(np.abs(est.mean(1) - exact_elbo) <= 4 * se)
+        ll = m.log_likelihood(x, k=5000, random_state=0)
+    log_px = lg.log_prob(x)
+    assert np.all(exact_elbo < log_px)  # the posterior is correlated: a strict gap
+    np.testing.assert_allclose(ll, log_px, atol=0.02)
+
+
+def test_linear_vae_is_exact_when_the_posterior_is_diagonal():
+    from tinygen import backend
+    from tinygen.models.linear_gaussian import LinearGaussian
+
+    Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((5, 2)))
+    lg = LinearGaussian(Q * np.array([2.0, 0.7]), mu=np.arange(5.0), sigma=0.5)
+    x = lg.sample(3, random_state=2)
+    m = _linear_gaussian_vae(lg)
+    with backend.default_dtype("float64"):
+        elbo = m.elbo(x, rng=0).elbo.numpy()
+        ll = m.log_likelihood(x, k=10, random_state=0)
+    # with q equal to the posterior every importance weight equals p(x): no variance at all
+    np.testing.assert_allclose(ll, lg.log_prob(x), rtol=1e-10)
+    assert np.all(np.isfinite(elbo))

@@ -189,3 +189,18 @@ def test_clip_grad_norm():
     assert math.isnan(nn.clip_grad_norm_([p, q], 1.0))
     with pytest.raises(FloatingPointError, match="diverged"):
         nn.clip_grad_norm_([p, q], 1.0, error_if_nonfinite=True)
+
+
+def test_adam_threads_give_bit_identical_updates(monkeypatch):
+    monkeypatch.setattr(adam_mod, "CHUNK", 7)
+    monkeypatch.setattr(adam_mod, "THREAD_MIN_SIZE", 0)
+    shapes = ((13, 5), (4,), (30,), (2, 3, 7))
+    runs = []
+    for n_threads in (1, 3):
+        params, grads = _problem(seed=4, shapes=shapes)
+        opt = optim.Adam(params, lr=0.01, weight_decay=0.01, n_threads=n_threads)
+        runs.append(_run(opt, params, grads))
+    for a, b in zip(runs[0][-1], runs[1][-1]):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="n_threads"):
+        optim.Adam(params, n_threads=0)

@@ -139,13 +139,34 @@ class CVAE(VAE):
             y = self._check_y(y, len(x))
         return super().encode(x, y)
 
+    # The labels come second, as the conditional model reads p(x | y).
+    def elbo(self, x, y, rng=None, kl="analytic", n_samples=1):
+        """ELBO terms per sample with the class prior; see :meth:`VAE.elbo`."""
+        return super().elbo(x, rng, kl, n_samples, y=y)
+
+    def loss(self, x, y, objective="elbo", k=1, beta=1.0, rng=None, kl="analytic"):
+        """The training loss; see :meth:`VAE.loss`."""
+        return super().loss(x, objective, k, beta, rng, kl, y=y)
+
+    def log_likelihood(self, x, y, k=5000, batch_size=100, k_batch=None, random_state=0):
+        """Importance-sampled log p(x | y); see :meth:`VAE.log_likelihood`."""
+        return super().log_likelihood(x, k, batch_size, k_batch, random_state, y=y)
+
+    def fit(self, X, y, n_epochs=10, **kwargs):
+        """Train on images ``X`` with labels ``y``; see :meth:`VAE.fit` for the options."""
+        return super().fit(X, n_epochs, y=y, **kwargs)
+
+    def sample(self, n, y, random_state=None, mean=True):
+        """n samples of class ``y`` (an int, or labels of shape (n,)); see :meth:`VAE.sample`."""
+        return super().sample(n, random_state, mean, y=y)
+
     def sample_grid(self, n_per_class=10, random_state=None, mean=True):
         """Class-conditional samples: n_per_class for each class, class by class.
 
         Returns (images of shape (n_classes * n_per_class, n_input), labels).
         """
         y = np.repeat(np.arange(self.n_classes), n_per_class)
-        return self.sample(len(y), y=y, random_state=random_state, mean=mean), y
+        return self.sample(len(y), y, random_state=random_state, mean=mean), y
 
     def extra_repr(self):
         return super().extra_repr() + f", n_classes={self.n_classes}, form={self.form!r}"

@@ -222,6 +222,11 @@ class VAE(Module):
         return x
 
     def _check_y(self, y, n):
+        if y is not None:
+            raise ValueError(
+                "this VAE is unconditional and takes no labels y; use CVAE for class labels "
+                "(and pass the random generator as rng=/random_state=)"
+            )
         return None
 
     def encode(self, x, y=None):
@@ -298,7 +303,7 @@ class VAE(Module):
         return self.decode(mu, y)
 
     # ------------------------------------------------------------ objectives
-    def elbo(self, x, y=None, rng=None, kl="analytic", n_samples=1):
+    def elbo(self, x, rng=None, kl="analytic", n_samples=1, *, y=None):
         """The ELBO's terms per sample, with one (or ``n_samples``) reparameterized z.
 
         ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z))
@@ -342,7 +347,7 @@ class VAE(Module):
             rec = rec.mean(axis=0)
         return ELBOTerms(reconstruction=rec, kl=kl_term, elbo=rec - kl_term)
 
-    def log_weights(self, x, k, y=None, rng=None, beta=1.0, mu_logvar=None):
+    def log_weights(self, x, k, rng=None, beta=1.0, mu_logvar=None, *, y=None):
         """log wᵢ = log p(x|zᵢ) + β [log p(zᵢ) − log q(zᵢ|x)], zᵢ ~ q(z|x), of shape (k, n).
 
         log q(zᵢ|x) = −½ Σ (log 2π + log σ² + εᵢ²) exactly, since z − μ = σ ⊙ ε.
@@ -356,26 +361,26 @@ class VAE(Module):
         log_p = log_standard_normal(z) if prior is None else log_normal_diag(z, *prior)
         return log_px + (log_p - log_q) * beta if beta != 1.0 else log_px + log_p - log_q
 
-    def iwae_bound(self, x, k, y=None, rng=None, beta=1.0):
+    def iwae_bound(self, x, k, rng=None, beta=1.0, *, y=None):
         """L_k(x) = log (1/k) Σᵢ wᵢ (logsumexp), a Tensor of shape (n,); L_1 is the ELBO."""
-        return logsumexp(self.log_weights(x, k, y, rng, beta), axis=0) - math.log(k)
+        return logsumexp(self.log_weights(x, k, rng, beta, y=y), axis=0) - math.log(k)
 
-    def loss(self, x, y=None, objective="elbo", k=1, beta=1.0, rng=None, kl="analytic"):
+    def loss(self, x, objective="elbo", k=1, beta=1.0, rng=None, kl="analytic", *, y=None):
         """The training loss (a scalar Tensor): minus the objective, averaged over the batch.
 
         ``"elbo"``: −mean[E_q log p(x|z) − β KL(q ‖ p(z))] (β-VAE; β = 1 is the ELBO);
         ``"iwae"``: −mean L_k(x) (with β weighting log p(z) − log q(z|x) in each log wᵢ).
         """
         if objective == "elbo":
-            t = self.elbo(x, y, rng=rng, kl=kl, n_samples=k)
+            t = self.elbo(x, rng=rng, kl=kl, n_samples=k, y=y)
             obj = t.reconstruction - t.kl * beta if beta != 1.0 else t.elbo
         elif objective == "iwae":
-            obj = self.iwae_bound(x, k, y, rng, beta)
+            obj = self.iwae_bound(x, k, rng, beta, y=y)
         else:
             raise ValueError(f"objective must be 'elbo' or 'iwae', got {objective!r}")
         return -obj.mean()
 
-    def log_likelihood(self, x, y=None, k=5000, batch_size=100, k_batch=None, random_state=0):
+    def log_likelihood(self, x, k=5000, batch_size=100, k_batch=None, random_state=0, *, y=None):
         """Importance-sampled log p(x) ≈ log (1/k) Σᵢ p(x, zᵢ)/q(zᵢ|x), zᵢ ~ q(z|x).
 
         This is the IWAE bound L_k, a lower bound in expectation that tightens as k grows
@@ -405,7 +410,7 @@ class VAE(Module):
                 chunks = []
                 for j in range(0, k, k_batch):
                     kk = min(k_batch, k - j)
-                    lw = self.log_weights(xb, kk, yb, rng, mu_logvar=ml)
+                    lw = self.log_weights(xb, kk, rng, mu_logvar=ml, y=yb)
                     chunks.append(backend.to_numpy(lw.data).astype(np.float64))
                 lw = np.concatenate(chunks, axis=0)
                 m = lw.max(axis=0)
@@ -417,7 +422,6 @@ class VAE(Module):
     def fit(
         self,
         X,
-        y=None,
         n_epochs=10,
         batch_size=100,
         lr=1e-3,
@@ -431,6 +435,7 @@ class VAE(Module):
         verbose=False,
         time_budget=None,
         init_output_bias=None,
+        y=None,
     ):
         """Maximize the objective by Adam over shuffled minibatches.
 
@@ -475,7 +480,9 @@ class VAE(Module):
             if len(betas) <= int(progress):
                 betas.append(b)
             yb = batch[1] if Y is not None else None
-            return self.loss(Tensor(batch[0]), yb, objective, k, b, rng, kl)
+            return self.loss(
+                Tensor(batch[0]), objective=objective, k=k, beta=b, rng=rng, kl=kl, y=yb
+            )
 
         arrays = (X,) if Y is None else (X, Y)
         hist = train_loop(
@@ -499,7 +506,7 @@ class VAE(Module):
     def _as_numpy(self, t):
         return backend.to_numpy(t.data if isinstance(t, Tensor) else t)
 
-    def sample(self, n, y=None, random_state=None, mean=True):
+    def sample(self, n, random_state=None, mean=True, *, y=None):
         """Draw z ~ p(z) (p(z|y) for a CVAE) and return E[x|z] (``mean=True``) or a draw
         x ~ p(x|z) (binary pixels, or m + s ⊙ ε), of shape (n, n_input) (NumPy)."""
         rng = as_generator(random_state)

@@ -6,6 +6,8 @@ Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -18,6 +20,29 @@ __all__ = ["Adam"]
 #: block run while it sits in the CPU cache (64k float32 × 5 arrays ≈ 1.3 MB, within L2)
 #: instead of streaming every full array from memory ten times.
 CHUNK = 65536
+
+#: below this many elements in total, the update runs in the calling thread only.
+THREAD_MIN_SIZE = 262144
+
+_POOLS: dict = {}
+
+
+def _pool(n_workers):
+    """A shared pool of ``n_workers`` threads (NumPy ufuncs release the GIL, so blocks of the
+    update run truly in parallel)."""
+    key = (os.getpid(), n_workers)  # a forked child makes its own (the parent's threads
+    pool = _POOLS.get(key)  # do not exist there)
+    if pool is None:
+        pool = _POOLS[key] = ThreadPoolExecutor(n_workers, "tinygen-adam")
+    return pool
+
+
+def _default_threads():
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
 
 
 def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd):
@@ -65,6 +90,10 @@ class Adam(Optimizer):
         ε.
     weight_decay : float, default 0
         λ.
+    n_threads : int or None, default None
+        Threads sharing the update on the NumPy backend (None: the CPUs available, at most
+        4). The result is bit-identical for any value: each element is updated by the same
+        operations whichever thread does it.
 
     Notes
     -----
@@ -79,7 +108,8 @@ class Adam(Optimizer):
     #     α = η (1−β₁) / ((1−β₁ᵗ) r),   ε̃ = ε / r,
     #
     # ten array passes per parameter. On the NumPy backend each parameter is processed in
-    # cache-sized blocks of :data:`CHUNK` elements so those passes hit the CPU cache.
+    # cache-sized blocks of :data:`CHUNK` elements so those passes hit the CPU cache, and
+    # the blocks are shared among ``n_threads`` threads (NumPy releases the GIL in ufuncs).
     # ``state_dict`` stores the usual m and v (PyTorch's ``exp_avg``, ``exp_avg_sq``).
 
     References
@@ -89,7 +119,9 @@ class Adam(Optimizer):
 
     _hyper = ("lr", "beta1", "beta2", "eps", "weight_decay")
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, n_threads=None
+    ):
         super().__init__(params, lr)
         b1, b2 = betas
         if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
@@ -100,6 +132,9 @@ class Adam(Optimizer):
         self.eps, self.weight_decay = float(eps), float(weight_decay)
         self.m_tilde = [None] * len(self.params)  # m / (1 − β₁)
         self.v_tilde = [None] * len(self.params)  # v / (1 − β₂)
+        self.n_threads = _default_threads() if n_threads is None else int(n_threads)
+        if self.n_threads < 1:
+            raise ValueError(f"n_threads must be >= 1, got {n_threads}")
         self._scratch = {}
 
     @property
@@ -122,12 +157,19 @@ class Adam(Optimizer):
             return None, None
         return self._export("m", self.m_tilde[i]), self._export("v", self.v_tilde[i])
 
-    def _scratch_for(self, xp, dtype, n):
-        key = (xp.__name__, np.dtype(dtype).str)
+    def _scratch_for(self, xp, dtype, n, worker=0):
+        key = (xp.__name__, np.dtype(dtype).str, worker)
         buf = self._scratch.get(key)
         if buf is None or buf[0].size < n:
             buf = self._scratch[key] = (xp.empty(n, dtype=dtype), xp.empty(n, dtype=dtype))
         return buf[0][:n], buf[1][:n]
+
+    def _run_blocks(self, blocks, worker, consts):
+        """Update a list of (θ, g, m̃, ṽ) flat blocks with worker ``worker``'s scratch."""
+        for th, g, m, v in blocks:
+            s, w = self._scratch_for(np, th.dtype, CHUNK, worker)
+            k = th.size
+            _adam_update(np, th, g, m, v, s[:k], w[:k], *consts)
 
     def step(self) -> None:
         """Apply one Adam update to every parameter that has a gradient (in place)."""
@@ -137,6 +179,8 @@ class Adam(Optimizer):
         alpha = self.lr * (1.0 - b1) / ((1.0 - b1**t) * r)
         eps_t = self.eps / r
         wd = self.weight_decay
+        consts = (b1, b2, alpha, eps_t, wd)
+        blocks = []  # flat (θ, g, m̃, ṽ) blocks of the NumPy parameters
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
@@ -155,18 +199,35 @@ class Adam(Optimizer):
                     f"Adam: parameter {i} has shape {tuple(theta.shape)} but its gradient has "
                     f"shape {tuple(g.shape)}"
                 )
-            n = theta.size
-            if xp is np and theta.flags.c_contiguous and n > CHUNK:
+            if xp is np and theta.flags.c_contiguous:
                 th, gf, mf, vf = theta.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
-                s, w = self._scratch_for(xp, theta.dtype, CHUNK)
-                for lo in range(0, n, CHUNK):
-                    hi = min(lo + CHUNK, n)
-                    k = hi - lo
-                    _adam_update(
-                        xp, th[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi], s[:k], w[:k],
-                        b1, b2, alpha, eps_t, wd,
-                    )  # fmt: skip
-            else:
-                s, w = self._scratch_for(xp, theta.dtype, n)
+                for lo in range(0, theta.size, CHUNK):
+                    hi = lo + CHUNK
+                    blocks.append((th[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi]))
+            else:  # CuPy (one kernel per pass already) or a non-contiguous parameter
+                s, w = self._scratch_for(xp, theta.dtype, theta.size)
                 s, w = s.reshape(theta.shape), w.reshape(theta.shape)
-                _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd)
+                _adam_update(xp, theta, g, m, v, s, w, *consts)
+        if not blocks:
+            return
+        total = sum(b[0].size for b in blocks)
+        n_workers = min(self.n_threads, len(blocks)) if total >= THREAD_MIN_SIZE else 1
+        if n_workers == 1:
+            self._run_blocks(blocks, 0, consts)
+            return
+        # contiguous groups of about total / n_workers elements each
+        groups, current, size, share = [], [], 0, total / n_workers
+        for b in blocks:
+            current.append(b)
+            size += b[0].size
+            if size >= share * (len(groups) + 1) and len(groups) < n_workers - 1:
+                groups.append(current)
+                current = []
+        groups.append(current)
+        pool = _pool(n_workers - 1)
+        futures = [
+            pool.submit(self._run_blocks, grp, w, consts) for w, grp in enumerate(groups[1:], 1)
+        ]
+        self._run_blocks(groups[0], 0, consts)
+        for f in futures:
+            f.result()
