@@ -21,9 +21,16 @@ Protocol
 
 Usage::
 
-    python benchmarks/bench_dbn.py --quick            # ~1 min: 2 pretraining epochs, 20k images
+    python benchmarks/bench_dbn.py --quick            # 2 epochs/layer on 20k images (~3 CPU-min)
+    python benchmarks/bench_dbn.py --pretrain-epochs 3 --pretrain-images 30000 \
+        --bound --ais-betas 2000 --n-bound 1000       # the run reported in the PR (~7 CPU-min)
     python benchmarks/bench_dbn.py                    # 5 epochs per layer on 50k images
-    python benchmarks/bench_dbn.py --bound --ais-betas 5000
+
+Measured (2 shared cores, seed 0, 784-500-500, 1,000 labels, 9,000 held out): pretrained
+0.9089 vs random 0.8757 held-out accuracy (3 epochs/layer on 30k images, 30 fine-tuning
+epochs, Adam 1e-3, batch 50); valid split (1,000 images): first RBM ≈ −121.8 nats, DBN
+lower bound ≈ −120.3 nats (AIS with 2,000 betas: log Z intervals about ±1 nat, so this
+comparison is within AIS's uncertainty).
 """
 
 from __future__ import annotations
