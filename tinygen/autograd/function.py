@@ -16,10 +16,14 @@ Lesson: ``lessons/autograd.py`` §2 "An op is a forward and a backward".
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 __all__ = ["Function", "unbroadcast", "no_grad", "enable_grad", "is_grad_enabled", "OpError"]
 
 _GRAD_ENABLED = [True]
+_Tensor = None  # set by tensor.py (the two modules refer to each other)
+#: creation counter: an op's output is numbered after its inputs (see ``Tensor.backward``)
+_COUNTER = itertools.count()
 
 
 class OpError(ValueError):
@@ -83,8 +87,6 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors ``inputs``; record it in the graph if an input needs a gradient."""
-        from .tensor import Tensor
-
         ctx = cls.__new__(cls)
         try:
             out = ctx.forward(*[t.data for t in inputs], **params)
@@ -93,10 +95,11 @@ class Function:
             raise OpError(
                 f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {exc}"
             ) from exc
-        t = Tensor.__new__(Tensor)
+        t = _Tensor.__new__(_Tensor)
         t.data = out
         t.grad = None
         t._retain = False
+        t._seq = next(_COUNTER)
         if _GRAD_ENABLED[0]:
             for x in inputs:
                 if x.requires_grad:

@@ -6,10 +6,12 @@ topological sort".
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import backend
-from .function import unbroadcast
+from .function import _COUNTER, unbroadcast
 
 __all__ = ["Tensor", "as_tensor"]
 
@@ -49,7 +51,7 @@ class Tensor:
     optimizer's ``zero_grad()``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain", "_seq", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor calls Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -65,6 +67,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._ctx = None
         self._retain = False
+        self._seq = next(_COUNTER)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -144,27 +147,25 @@ class Tensor:
                     f"backward: grad of shape {grad.shape} for a tensor of shape {self.shape}"
                 )
 
-        # Reverse topological order by an iterative depth-first search.
-        order, seen, stack = [], set(), [(self, False)]
+        # Collect the nodes that lead to self, then visit them in reverse creation order:
+        # an op's output is always created after its inputs, so decreasing ``_seq`` is a
+        # reverse topological order (no recursion, no per-edge bookkeeping).
+        nodes, seen, stack = [self], {self}, [self]
         while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            ctx = node._ctx
+            ctx = stack.pop()._ctx
             if ctx is not None:
                 for p in ctx.parents:
-                    if p.requires_grad and id(p) not in seen:
-                        stack.append((p, False))
+                    if p.requires_grad and p not in seen:
+                        seen.add(p)
+                        nodes.append(p)
+                        stack.append(p)
+        nodes.sort(key=_SEQ, reverse=True)
 
-        grads = {id(self): grad}
+        grads = {self: grad}
+        pop, get = grads.pop, grads.get
         stored = set()  # ids of arrays already stored as a .grad: each .grad is its own array
-        for node in reversed(order):
-            g = grads.pop(id(node), None)
+        for node in nodes:
+            g = pop(node, None)
             if g is None:
                 continue
             ctx = node._ctx
@@ -176,15 +177,13 @@ class Tensor:
                     stored.add(id(node.grad))
                 if ctx is None:
                     continue
-            pgrads = ctx.backward(g)
-            for p, pg in zip(ctx.parents, pgrads):
+            for p, pg in zip(ctx.parents, ctx.backward(g)):
                 if pg is None or not p.requires_grad:
                     continue
                 if pg.shape != p.data.shape:
                     pg = unbroadcast(pg, p.data.shape)
-                k = id(p)
-                prev = grads.get(k)
-                grads[k] = pg if prev is None else prev + pg
+                prev = get(p)
+                grads[p] = pg if prev is None else prev + pg
 
     # --------------------------------------------------------------- operators
     def _wrap(self, other) -> Tensor:
@@ -194,47 +193,47 @@ class Tensor:
         return Tensor(_to_array(other, dt) if dt is not None else other)
 
     def __add__(self, other):
-        return _ops().Add.apply(self, self._wrap(other))
+        return _o.Add.apply(self, self._wrap(other))
 
     def __radd__(self, other):
-        return _ops().Add.apply(self._wrap(other), self)
+        return _o.Add.apply(self._wrap(other), self)
 
     def __sub__(self, other):
-        return _ops().Sub.apply(self, self._wrap(other))
+        return _o.Sub.apply(self, self._wrap(other))
 
     def __rsub__(self, other):
-        return _ops().Sub.apply(self._wrap(other), self)
+        return _o.Sub.apply(self._wrap(other), self)
 
     def __mul__(self, other):
-        return _ops().Mul.apply(self, self._wrap(other))
+        return _o.Mul.apply(self, self._wrap(other))
 
     def __rmul__(self, other):
-        return _ops().Mul.apply(self._wrap(other), self)
+        return _o.Mul.apply(self._wrap(other), self)
 
     def __truediv__(self, other):
-        return _ops().Div.apply(self, self._wrap(other))
+        return _o.Div.apply(self, self._wrap(other))
 
     def __rtruediv__(self, other):
-        return _ops().Div.apply(self._wrap(other), self)
+        return _o.Div.apply(self._wrap(other), self)
 
     def __pow__(self, other):
         if isinstance(other, (int, float)) and not isinstance(other, bool):
             if isinstance(other, float):  # np.float64 is a float: keep float32 graphs float32
                 other = float(other)
-            return _ops().PowConst.apply(self, p=other)
-        return _ops().Pow.apply(self, self._wrap(other))
+            return _o.PowConst.apply(self, p=other)
+        return _o.Pow.apply(self, self._wrap(other))
 
     def __rpow__(self, other):
-        return _ops().Pow.apply(self._wrap(other), self)
+        return _o.Pow.apply(self._wrap(other), self)
 
     def __matmul__(self, other):
-        return _ops().MatMul.apply(self, self._wrap(other))
+        return _o.MatMul.apply(self, self._wrap(other))
 
     def __rmatmul__(self, other):
-        return _ops().MatMul.apply(self._wrap(other), self)
+        return _o.MatMul.apply(self._wrap(other), self)
 
     def __neg__(self):
-        return _ops().Neg.apply(self)
+        return _o.Neg.apply(self)
 
     def __pos__(self):
         return self
@@ -263,13 +262,13 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __getitem__(self, index):
-        return _ops().GetItem.apply(self, index=_unwrap_index(index))
+        return _o.GetItem.apply(self, index=_unwrap_index(index))
 
     # ------------------------------------------------------------ shape & math
     def reshape(self, *shape) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return _ops().Reshape.apply(self, shape=shape)
+        return _o.Reshape.apply(self, shape=shape)
 
     def flatten(self, start_dim=0) -> Tensor:
         return self.reshape(self.shape[:start_dim] + (-1,))
@@ -282,46 +281,46 @@ class Tensor:
             perm = list(range(self.ndim))
             perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
             axes = tuple(perm)
-        return _ops().Transpose.apply(self, axes=axes or None)
+        return _o.Transpose.apply(self, axes=axes or None)
 
     def permute(self, *axes) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return _ops().Transpose.apply(self, axes=axes)
+        return _o.Transpose.apply(self, axes=axes)
 
     @property
     def T(self) -> Tensor:
-        return _ops().Transpose.apply(self, axes=None)
+        return _o.Transpose.apply(self, axes=None)
 
     def sum(self, axis=None, keepdims=False) -> Tensor:
-        return _ops().Sum.apply(self, axis=axis, keepdims=keepdims)
+        return _o.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False) -> Tensor:
-        return _ops().Mean.apply(self, axis=axis, keepdims=keepdims)
+        return _o.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False) -> Tensor:
-        return _ops().Max.apply(self, axis=axis, keepdims=keepdims)
+        return _o.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:
-        return _ops().Exp.apply(self)
+        return _o.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return _ops().Log.apply(self)
+        return _o.Log.apply(self)
 
     def sqrt(self) -> Tensor:
-        return _ops().Sqrt.apply(self)
+        return _o.Sqrt.apply(self)
 
     def tanh(self) -> Tensor:
-        return _ops().Tanh.apply(self)
+        return _o.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return _ops().Sigmoid.apply(self)
+        return _o.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
-        return _ops().ReLU.apply(self)
+        return _o.ReLU.apply(self)
 
     def abs(self) -> Tensor:
-        return _ops().Abs.apply(self)
+        return _o.Abs.apply(self)
 
 
 def _unwrap_index(index):
@@ -339,12 +338,10 @@ def as_tensor(x, dtype=None) -> Tensor:
     return Tensor(x, dtype=dtype)
 
 
-_OPS = []
+_SEQ = operator.attrgetter("_seq")
 
 
-def _ops():
-    if not _OPS:
-        from . import ops
+from . import function as _function  # noqa: E402
+from . import ops as _o  # noqa: E402
 
-        _OPS.append(ops)
-    return _OPS[0]
+_function._Tensor = Tensor
