@@ -1,0 +1,7 @@
+"""``python -m tinygen`` is the ``tinygen`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

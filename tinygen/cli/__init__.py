@@ -1,0 +1,54 @@
+"""The ``tinygen`` command (also ``python -m tinygen``).
+
+::
+
+    tinygen data info                 what is cached where
+    tinygen data download NAME        fetch a dataset into the cache
+    tinygen lesson NAME [--quick]     run lessons/NAME.py (pictures under runs/lesson-NAME/)
+    tinygen lesson --list
+    tinygen train MODEL [options]     train a model (MODEL: see `tinygen train --help`)
+    tinygen sample MODEL --checkpoint PATH
+    tinygen demo                      the tour: every lesson in quick mode, offline
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import data as _data
+from . import demo as _demo
+from . import lesson as _lesson
+from . import train as _train
+from .errors import UsageError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygen",
+        description="Deep generative models from scratch in NumPy: lessons, training, sampling.",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    _data.add_parser(sub)
+    _lesson.add_parser(sub)
+    _train.add_parsers(sub)
+    _demo.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except UsageError as exc:
+        print(f"tinygen: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Model plug-ins of ``tinygen train`` / ``tinygen sample``: one module per model."""
