@@ -16,6 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..backend import BackendError
+from ..data.cache import DataError
+from ..io import CheckpointError
 from . import data as _data
 from . import demo as _demo
 from . import lesson as _lesson
@@ -52,3 +55,8 @@ def main(argv=None) -> int:
     except UsageError as exc:
         print(f"tinygen: error: {exc}", file=sys.stderr)
         return 2
+    except (DataError, CheckpointError, BackendError, FileNotFoundError) as exc:
+        # expected failures (missing or corrupt data, bad checkpoint, no CuPy): the message
+        # says what to fix, so no traceback
+        print(f"tinygen: error: {exc}", file=sys.stderr)
+        return 1

@@ -64,14 +64,13 @@ References
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import backend
 from .. import rng as _rng
+from ..io import load_npz, save_npz
 from ._enumerate import all_binary
 
 __all__ = ["BoltzmannMachine", "binary_states"]
@@ -631,8 +630,11 @@ class BoltzmannMachine:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path):
-        """Write the parameters and hyperparameters to ``path`` (.npz; temp file, rename)."""
-        path = Path(path)
+        """Write the parameters and hyperparameters to ``path`` (.npz; temp file, rename).
+
+        Through :func:`tinygen.io.save_npz` (a ``.npz`` suffix is added when missing);
+        returns the path written.
+        """
         arrays = {k: backend.to_numpy(getattr(self, k)) for k in ("R", "W", "S", "b", "c")}
         meta = {
             "n_visible": self.n_visible,
@@ -647,22 +649,19 @@ class BoltzmannMachine:
         for k, val in meta.items():
             arrays["meta_" + k] = np.asarray(val)
         arrays["meta_method"] = np.asarray(self.method)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, path if path.suffix == ".npz" else path.with_suffix(".npz"))
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path):
-        """Load a machine written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as f:
-            d = {k: f[k] for k in f.files}
+        """Load a machine written by :meth:`save` (``allow_pickle=False``).
+
+        Raises ``FileNotFoundError`` for a missing file and :class:`tinygen.io.CheckpointError`
+        (a ``ValueError``) for a corrupt one or one that lacks the machine's arrays.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no BoltzmannMachine checkpoint at {path}")
+        d = load_npz(path, required=("R", "W", "S", "b", "c", "meta_n_visible", "meta_method"))
         ints = ("n_visible", "n_hidden", "n_chains", "n_gibbs", "n_epochs")
         kw = {k[5:]: d[k].item() for k in d if k.startswith("meta_")}
         for k in ints:

@@ -34,14 +34,13 @@ References
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import backend
 from .. import rng as _rng
+from ..io import load_npz, save_npz
 from ._enumerate import all_binary, logsumexp
 from .gaussian_rbm import GaussianBernoulliRBM
 from .rbm import RBM
@@ -462,9 +461,11 @@ class DBN:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path):
-        """Write every layer's parameters to one ``.npz`` (temp file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write every layer's parameters to one ``.npz`` (temp file, then rename).
+
+        Through :func:`tinygen.io.save_npz` (a ``.npz`` suffix is added when missing);
+        returns the path written.
+        """
         arrays = {
             "class": np.array("DBN"),
             "layer_sizes": np.asarray(self.layer_sizes),
@@ -475,22 +476,19 @@ class DBN:
                 arrays[f"layer{k}_{name}"] = backend.to_numpy(getattr(rbm, name))
             if isinstance(rbm, GaussianBernoulliRBM):
                 arrays[f"layer{k}_log_sigma"] = backend.to_numpy(rbm.log_sigma)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path, rbm_kwargs=None, random_state=None):
-        """Load a DBN written by :meth:`save` (``allow_pickle=False``)."""
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+        """Load a DBN written by :meth:`save` (``allow_pickle=False``).
+
+        Raises ``FileNotFoundError`` for a missing file and :class:`tinygen.io.CheckpointError`
+        (a ``ValueError``) for a corrupt or foreign one.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no DBN checkpoint at {path}")
+        data = load_npz(path)
         if str(data.get("class", "")) != "DBN":
             raise ValueError(f"{path} is not a DBN checkpoint (written by DBN.save)")
         model = cls(

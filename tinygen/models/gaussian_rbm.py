@@ -35,8 +35,6 @@ References
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import numpy as np
 
 from .. import backend
 from .. import rng as _rng
+from ..io import load_npz, save_npz
 from ._enumerate import MAX_ENUMERATE, all_binary, logsumexp
 
 __all__ = ["GaussianBernoulliRBM"]
@@ -409,31 +408,30 @@ class GaussianBernoulliRBM:
     )
 
     def save(self, path):
-        """Write parameters and hyperparameters to ``path`` (.npz; temp file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write parameters and hyperparameters to ``path`` (.npz; temp file, then rename).
+
+        Through :func:`tinygen.io.save_npz` (a ``.npz`` suffix is added when missing);
+        returns the path written.
+        """
         arrays = {k: backend.to_numpy(getattr(self, k)) for k in ("W", "b", "c", "log_sigma")}
         arrays["class"] = np.array("GaussianBernoulliRBM")
         arrays["dtype"] = np.array(self.dtype.name)
         arrays["n_updates_"] = np.array(self.n_updates_)
         for name in self._HYPER:
             arrays["hp_" + name] = np.array(getattr(self, name))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path, random_state=None):
-        """Load a model written by :meth:`save` (``allow_pickle=False``)."""
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+        """Load a model written by :meth:`save` (``allow_pickle=False``).
+
+        Raises ``FileNotFoundError`` for a missing file and :class:`tinygen.io.CheckpointError`
+        (a ``ValueError``) for a corrupt or foreign one.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no GaussianBernoulliRBM checkpoint at {path}")
+        data = load_npz(path)
         if str(data.get("class", "")) != "GaussianBernoulliRBM":
             raise ValueError(f"{path} is not a GaussianBernoulliRBM checkpoint")
         hp = {name: data["hp_" + name].item() for name in cls._HYPER}

@@ -12,14 +12,13 @@ h ∈ {0,1}ᵐ, weights ``W`` of shape (n_visible, n_hidden), visible bias ``b``
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .. import backend
+from ..io import load_npz, save_npz
 from ..rng import as_generator, normal, uniform
 from . import ais as _ais
 from ._enumerate import MAX_ENUMERATE, iter_binary, logsumexp
@@ -836,11 +835,10 @@ class RBM:
     def save(self, path):
         """Write the parameters and hyperparameters to ``path`` (.npz), atomically.
 
-        Writes a temporary file in the same folder, then renames it over ``path``, so an
-        interrupted save never leaves a half-written checkpoint.
+        Through :func:`tinygen.io.save_npz`: a temporary file in the same folder, renamed
+        over ``path``, so an interrupted save never leaves a half-written checkpoint. A
+        ``.npz`` suffix is added when missing; returns the path written.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {
             "W": backend.to_numpy(self.W),
             "b": backend.to_numpy(self.b),
@@ -857,16 +855,7 @@ class RBM:
             arrays["base_rate_"] = np.asarray(self.base_rate_)
         if self.persistent_ is not None:
             arrays["persistent_"] = backend.to_numpy(self.persistent_)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return save_npz(path, arrays)
 
     @classmethod
     def load(cls, path, random_state=None):
@@ -874,11 +863,7 @@ class RBM:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no RBM checkpoint at {path}")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-        except Exception as exc:
-            raise ValueError(f"{path} is not a readable .npz checkpoint ({exc})") from exc
+        data = load_npz(path)
         if str(data.get("class", "")) != "RBM" or "W" not in data:
             raise ValueError(f"{path} is not an RBM checkpoint (written by RBM.save)")
         hp = {name: data["hp_" + name].item() for name in cls._HYPER}

@@ -7,19 +7,15 @@ record come ``parameters()``, dotted ``named_parameters()`` (``"layers.0.weight"
 ``train()``/``eval()``, ``zero_grad()`` and the state dict (name → NumPy array) that
 ``save``/``load`` write to and read from an ``.npz`` file.
 
-Checkpoints are written atomically (a temporary file in the same folder, then
-``os.replace``), so an interrupted save never destroys the previous checkpoint, and they are
-read with ``allow_pickle=False``.
+Checkpoints go through :func:`tinygen.io.save_npz` / :func:`tinygen.io.load_npz`: written
+atomically (a temporary file in the same folder, then ``os.replace``), so an interrupted save
+never destroys the previous checkpoint, and read with ``allow_pickle=False``.
 
 Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
 """
 
 from __future__ import annotations
 
-import inspect
-import os
-import tempfile
-import zipfile
 from collections import OrderedDict, namedtuple
 from pathlib import Path
 
@@ -27,6 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Tensor
+from ..io import load_npz, save_npz
 
 __all__ = [
     "Parameter",
@@ -387,83 +384,27 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path) -> Path:
-        """Write :meth:`state_dict` to ``path`` as an ``.npz`` file, atomically; return the path."""
+        """Write :meth:`state_dict` to ``path`` as an ``.npz`` file, atomically; return the path.
+
+        See :func:`tinygen.io.save_npz` (a ``.npz`` suffix is added when missing).
+        """
         return save_npz(path, self.state_dict())
 
     def load(self, path, strict: bool = True):
-        """Load a checkpoint written by :meth:`save` into this module; return self."""
+        """Load a checkpoint written by :meth:`save` into this module; return self.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        tinygen.io.CheckpointError
+            (a ``ValueError``) if the file is corrupt or not an ``.npz`` archive.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"checkpoint {path} does not exist: check the path")
         self.load_state_dict(load_npz(path), strict=strict)
         return self
-
-
-# ---------------------------------------------------------------------- files
-def _atomic_savez(path: Path, arrays: dict) -> None:
-    """np.savez to a temporary file in ``path``'s folder, fsync, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def save_npz(path, arrays) -> Path:
-    """Write ``arrays`` (name → array) to ``path`` (``.npz``) atomically and return the path.
-
-    The data go to a temporary file in the same folder that is then renamed over ``path``
-    (``os.replace``), so a crash mid-write leaves any previous file intact. Uses
-    ``tinygen.runs.atomic_savez`` when that module provides it.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {k: backend.to_numpy(v) for k, v in arrays.items()}
-    try:
-        from ..runs import atomic_savez  # noqa: PLC0415 (optional shared helper)
-    except ImportError:
-        atomic_savez = None
-    if atomic_savez is None:
-        _atomic_savez(path, arrays)
-    elif any(
-        q.kind is inspect.Parameter.VAR_KEYWORD
-        for q in inspect.signature(atomic_savez).parameters.values()
-    ):
-        atomic_savez(path, **arrays)  # np.savez-style signature
-    else:
-        atomic_savez(path, arrays)  # (path, mapping) signature
-    return path
-
-
-def load_npz(path) -> OrderedDict:
-    """Read an ``.npz`` checkpoint (``allow_pickle=False``) into an ordered name → array dict.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist (the message names it).
-    ValueError
-        If the file is not a readable ``.npz`` archive (corrupt, truncated, or holding
-        pickled objects); the message names the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("not an .npz archive")
-            return OrderedDict((k, z[k]) for k in z.files)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise ValueError(
-            f"cannot read checkpoint {str(path)!r}: it is not a valid .npz file "
-            f"(corrupt, truncated or pickled data?): {type(exc).__name__}: {exc}"
-        ) from exc
 
 
 # ----------------------------------------------------------------- containers
