@@ -279,14 +279,14 @@ except Exception as exc:  # absent offline: skip this part
     )
 
 if Xm is not None:
-    n_train = 2000 if L.quick else len(Xm)
-    n_hidden = 100 if L.quick else 500
+    n_train = 10000 if L.quick else len(Xm)
+    n_hidden = 200 if L.quick else 500
     rbm_m = RBM(
         784,
         n_hidden,
-        learning_rate=0.1 if L.quick else 0.05,
+        learning_rate=0.05,
         batch_size=100 if L.quick else 100,
-        n_epochs=3 if L.quick else 20,
+        n_epochs=5 if L.quick else 20,
         momentum=0.5,
         lr_schedule="linear",
         random_state=0,
@@ -295,7 +295,7 @@ if Xm is not None:
     t = time.perf_counter()
     rbm_m.fit(Xm[:n_train])
     print(elapsed(), f"trained {rbm_m} on {n_train} images in {time.perf_counter() - t:.1f} s")
-    betas, runs = (200, 100) if L.quick else (14500, 100)
+    betas, runs = (2000, 100) if L.quick else (14500, 100)
     log_z, (lo, hi) = rbm_m.ais_log_partition(
         n_betas=betas, n_runs=runs, base_rate=base_rate(Xm[:n_train]), rng=0
     )

@@ -37,8 +37,8 @@ from tinygen.viz import image_grid, training_curves
 
 L = setup_lesson("vae")
 T0 = time.perf_counter()
-EPOCHS = 2 if L.quick else 30
-N_DIGITS = 1000 if L.quick else 10000
+EPOCHS = 10 if L.quick else 30
+N_DIGITS = 3000 if L.quick else 10000
 print(f"quick={L.quick}; pictures go to {L.out}")
 
 # %% [markdown]
@@ -277,10 +277,10 @@ except Exception as exc:  # absent offline: skip this part
     print(f"binarized MNIST not available ({type(exc).__name__}); skipping")
     Xb = None
 if Xb is not None:
-    n_b = 600 if L.quick else 50000
+    n_b = 5000 if L.quick else 50000
     vae_mnist = VAE(n_input=784, hidden=(200, 200), n_latent=50, activation="tanh", random_state=0)
     h = vae_mnist.fit(
-        Xb[:n_b], n_epochs=2 if L.quick else 20, batch_size=100, lr=1e-3, random_state=0
+        Xb[:n_b], n_epochs=10 if L.quick else 20, batch_size=100, lr=1e-3, random_state=0
     )
     ll = vae_mnist.log_likelihood(Xbv[:100], k=100 if L.quick else 1000, random_state=0)
     print(

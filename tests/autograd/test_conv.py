@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies.conv import conv_cases, conv_transpose_cases, pool_cases
 from tinygen import Tensor
 from tinygen.autograd import OpError
 from tinygen.autograd.ops import conv_kernels
@@ -75,57 +76,6 @@ def ref_upsample(x, sh, sw):
         for w in range(W * sw):
             y[:, :, h, w] = x[:, :, h // sh, w // sw]
     return y
-
-
-# ----------------------------------------------------------------------------- strategies
-
-
-@st.composite
-def conv_cases(draw, max_channels=3):
-    """Random small conv2d problems: (x, w, b or None, stride, padding), float64."""
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
-    H = draw(st.integers(max(1, kh - 2 * padding[0]), 7))
-    W = draw(st.integers(max(1, kw - 2 * padding[1]), 7))
-    N, C, O = draw(st.integers(1, 2)), draw(st.integers(1, max_channels)), draw(st.integers(1, 3))
-    seed = draw(st.integers(0, 2**31 - 1))
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((N, C, H, W))
-    w = rng.standard_normal((O, C, kh, kw))
-    b = rng.standard_normal(O) if draw(st.booleans()) else None
-    return x, w, b, stride, padding
-
-
-@st.composite
-def conv_transpose_cases(draw):
-    """Random small conv_transpose2d problems: (y, w, b, stride, padding, output_padding)."""
-    x, w, b, stride, padding = draw(conv_cases())
-    H, W = x.shape[2:]
-    oph, opw = draw(st.integers(0, stride[0] - 1)), draw(st.integers(0, stride[1] - 1))
-    # the output size of the transposed conv must be ≥ 1; keep (H, W) as a valid output
-    out_h = conv_kernels.conv_output_size(H, w.shape[2], stride[0], padding[0])
-    out_w = conv_kernels.conv_output_size(W, w.shape[3], stride[1], padding[1])
-    rng = np.random.default_rng(int(abs(x[0, 0, 0, 0]) * 1e6))
-    y = rng.standard_normal((x.shape[0], w.shape[0], out_h, out_w))
-    wt = rng.standard_normal((w.shape[0], x.shape[1]) + w.shape[2:])  # (C_in, C_out, kh, kw)
-    bt = rng.standard_normal(x.shape[1]) if b is not None else None
-    Hout = (out_h - 1) * stride[0] - 2 * padding[0] + w.shape[2] + oph
-    Wout = (out_w - 1) * stride[1] - 2 * padding[1] + w.shape[3] + opw
-    assume(Hout >= 1 and Wout >= 1)
-    return y, wt, bt, stride, padding, (oph, opw)
-
-
-@st.composite
-def pool_cases(draw):
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    H, W = draw(st.integers(kh, 7)), draw(st.integers(kw, 7))
-    N, C = draw(st.integers(1, 2)), draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    # distinct values, so the arg-max (and its derivative) is unique
-    x = rng.permutation(N * C * H * W).reshape(N, C, H, W) / 7.0 + 0.01 * rng.random()
-    return x, (kh, kw), stride
 
 
 # ----------------------------------------------------------------------------- conv2d

@@ -4,7 +4,7 @@ All take images of shape (n_images, channels, height, width) (NCHW) as Tensors o
 integers or (height, width) pairs for kernel sizes, strides and paddings; zero padding.
 The primitives, with their backward passes, are in :mod:`tinygen.autograd.ops.conv`.
 
-Lesson: ``lessons/autograd.py`` §"Convolution is a matrix product".
+Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 """
 
 from __future__ import annotations

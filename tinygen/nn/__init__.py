@@ -1,6 +1,6 @@
 """Layers, containers and initialisation on the autograd core (PyTorch-like names).
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from . import init, utils

@@ -1,6 +1,6 @@
 """Activation modules (each wraps one element-wise function) and shape helpers.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

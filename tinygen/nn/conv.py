@@ -3,7 +3,7 @@
 The arithmetic lives in :func:`tinygen.functional.conv2d` / ``conv_transpose2d``; these
 modules own the weights.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ float32), drawn from ``random_state`` (see :func:`tinygen.rng.as_generator`), so
 seed always gives the same weights. Fans follow PyTorch: for a weight of shape
 (out, in, *kernel), fan_in = in · Πkernel and fan_out = out · Πkernel.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Checkpoints go through :func:`tinygen.io.save_npz` / :func:`tinygen.io.load_npz`
 atomically (a temporary file in the same folder, then ``os.replace``), so an interrupted save
 never destroys the previous checkpoint, and read with ``allow_pickle=False``.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations
@@ -399,11 +399,18 @@ class Module:
             If ``path`` does not exist.
         tinygen.io.CheckpointError
             (a ``ValueError``) if the file is corrupt or not an ``.npz`` archive.
+        KeyError, ValueError
+            As :meth:`load_state_dict`, for a file written by another architecture; the
+            message names the file.
         """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"checkpoint {path} does not exist: check the path")
-        self.load_state_dict(load_npz(path), strict=strict)
+        state = load_npz(path)
+        try:
+            self.load_state_dict(state, strict=strict)
+        except (KeyError, ValueError) as exc:
+            raise type(exc)(f"checkpoint {path}: {exc.args[0]}") from exc
         return self
 
 

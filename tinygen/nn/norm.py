@@ -1,6 +1,6 @@
 """Batch normalization over the batch (and spatial) axes, with running statistics.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

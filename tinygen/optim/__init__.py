@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedules for :mod:`tinygen.nn` models.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from .adam import Adam

@@ -3,7 +3,7 @@
 Usage (as PyTorch): create the scheduler after the optimizer, call ``optimizer.step()``
 each batch and ``scheduler.step()`` once per epoch.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

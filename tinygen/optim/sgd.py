@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay.
 
-Lesson: ``lessons/autograd.py`` §6 "Layers and optimizers".
+Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ and return their result as an NCHW-shaped *view* of a channels-last array: eleme
 ops that follow (ReLU, adding a bias) keep that memory order, so the next convolution's
 NCHW → NHWC transpose costs nothing. Only shapes are part of the contract, not strides.
 
-Lesson: ``lessons/autograd.py`` §"Convolution is a matrix product".
+Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 """
 
 from __future__ import annotations

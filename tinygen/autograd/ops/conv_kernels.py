@@ -38,7 +38,7 @@ Three lowerings, chosen by :func:`conv_forward` and friends:
 # lowering; V. Dumoulin, F. Visin, "A guide to convolution arithmetic for deep
 # learning", arXiv:1603.07285 (2016), for the shapes and the transposed convolution.
 
-Lesson: ``lessons/autograd.py`` §"Convolution is a matrix product".
+Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 """
 
 from __future__ import annotations
