@@ -162,7 +162,9 @@ def full(args):
         t0 = time.perf_counter()
         epochs = 0
         while epochs < args.epochs and time.perf_counter() - t0 < args.time_budget:
-            rbm.learning_rate = args.lr * max(1.0 - epochs / args.epochs, 0.05)
+            # linear decay over the run, whichever of the epoch or time budget ends it
+            done = max(epochs / args.epochs, (time.perf_counter() - t0) / args.time_budget)
+            rbm.learning_rate = args.lr * max(1.0 - done, 0.05)
             rbm.momentum = 0.5 if epochs < 5 else 0.9
             rbm.fit(X)
             epochs += 1

@@ -311,3 +311,16 @@ def test_leaky_relu_matches_primitive_op():
     np.testing.assert_array_equal(
         nn.LeakyReLU(0.1)(x).data, ops.LeakyReLU.apply(x, negative_slope=0.1).data
     )
+
+
+def test_pool_and_upsample_modules_match_functional():
+    import tinygen.functional as F
+    from tinygen import Tensor, nn
+
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32))
+    np.testing.assert_array_equal(nn.MaxPool2d(2)(x).numpy(), F.max_pool2d(x, 2).numpy())
+    np.testing.assert_array_equal(nn.AvgPool2d(3, 1)(x).numpy(), F.avg_pool2d(x, 3, 1).numpy())
+    up = nn.Upsample(2)(x)
+    assert up.shape == (2, 3, 12, 12)
+    np.testing.assert_array_equal(up.numpy()[:, :, ::2, ::2], x.numpy())
+    assert nn.MaxPool2d(2)(x).shape == (2, 3, 3, 3) and not list(nn.MaxPool2d(2).parameters())

@@ -11,6 +11,7 @@ from .embedding import Embedding
 from .linear import Linear
 from .module import Module, ModuleList, Parameter, Sequential, load_npz, save_npz
 from .norm import BatchNorm1d, BatchNorm2d
+from .pool import AvgPool2d, MaxPool2d, Upsample
 from .rnn import LSTMCell
 from .utils import clip_grad_norm_
 
@@ -28,6 +29,9 @@ __all__ = [
     "ConvTranspose2d",
     "BatchNorm1d",
     "BatchNorm2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Upsample",
     "Dropout",
     "Embedding",
     "LSTMCell",
