@@ -109,7 +109,16 @@ def test_mlp_learns_synthetic_digits():
     assert acc > 0.9, f"held-out accuracy {acc:.3f}"
 
 
-@pytest.mark.slow  # ~10 s on a quiet 2-core machine; the MLP version above runs always
+def test_small_cnn_learns_synthetic_digits_quickly():
+    """Two epochs on 1,000 images: far above chance (0.1); measured 0.90 at this seed."""
+    Xtr, ytr, Xte, yte = _digits(1000, 300)
+    model = SmallCNN(random_state=0)
+    _fit(model, Xtr[:, None], ytr, epochs=2, batch_size=50, lr=3e-3)
+    acc = accuracy(model, Xte[:, None], yte)
+    assert acc > 0.8, f"held-out accuracy {acc:.3f}"
+
+
+@pytest.mark.slow  # ~10 s on a quiet 2-core machine; the quick version above runs always
 def test_small_cnn_learns_synthetic_digits():
     pytest.importorskip("tinygen.functional.conv")
     Xtr, ytr, Xte, yte = _digits(2000, 500)

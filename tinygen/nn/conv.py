@@ -30,7 +30,56 @@ def _functional():
     return F
 
 
-class Conv2d(Module):
+class _ConvNd(Module):
+    """What :class:`Conv2d` and :class:`ConvTranspose2d` share: hyperparameters, weights, repr.
+
+    The weight layouts are PyTorch's: (out_channels, in_channels, k_h, k_w) for a
+    convolution and (in_channels, out_channels, k_h, k_w) for its transpose; in both, the
+    initialization fan is computed from axis 1 (times k_h·k_w), as PyTorch does.
+    """
+
+    transposed = False
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        bias,
+        random_state,
+        init,
+        dtype,
+    ):
+        super().__init__()
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride = _pair(stride, "stride")
+        self.padding = _pair(padding, "padding")
+        kh, kw = self.kernel_size
+        channels = (self.out_channels, self.in_channels)
+        if self.transposed:
+            channels = channels[::-1]
+        W, b = init_weight_and_bias(
+            (*channels, kh, kw),
+            channels[1] * kh * kw,
+            self.out_channels if bias else 0,
+            init,
+            as_generator(random_state),
+            dtype,
+        )
+        self.weight = Parameter(W)
+        self.bias = Parameter(b) if bias else None
+
+    def extra_repr(self):
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+        )
+
+
+class Conv2d(_ConvNd):
     """2-D cross-correlation, as ``torch.nn.Conv2d``:
 
     y[n, o, i, j] = b[o] + Σ_{c, u, v} W[o, c, u, v] · x_pad[n, c, s_h·i + u, s_w·j + v]
@@ -69,36 +118,17 @@ class Conv2d(Module):
         init="kaiming",
         dtype=None,
     ):
-        super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        kh, kw = self.kernel_size
-        W, b = init_weight_and_bias(
-            (self.out_channels, self.in_channels, kh, kw),
-            self.in_channels * kh * kw,
-            self.out_channels if bias else 0,
-            init,
-            as_generator(random_state),
-            dtype,
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, bias, random_state, init, dtype
         )
-        self.weight = Parameter(W)
-        self.bias = Parameter(b) if bias else None
 
     def forward(self, x):
         return _functional().conv2d(
             x, self.weight, self.bias, stride=self.stride, padding=self.padding
         )
 
-    def extra_repr(self):
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
-        )
 
-
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvNd):
     """2-D transposed convolution, as ``torch.nn.ConvTranspose2d``: the adjoint (gradient
     with respect to the input) of a :class:`Conv2d` with the same kernel, stride and
     padding, plus a bias; it upsamples by the stride.
@@ -127,6 +157,8 @@ class ConvTranspose2d(Module):
     arXiv:1603.07285.
     """
 
+    transposed = True
+
     def __init__(
         self,
         in_channels,
@@ -141,32 +173,13 @@ class ConvTranspose2d(Module):
         init="kaiming",
         dtype=None,
     ):
-        super().__init__()
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        self.output_padding = _pair(output_padding, "output_padding")
-        kh, kw = self.kernel_size
-        W, b = init_weight_and_bias(
-            (self.in_channels, self.out_channels, kh, kw),
-            self.out_channels * kh * kw,
-            self.out_channels if bias else 0,
-            init,
-            as_generator(random_state),
-            dtype,
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, bias, random_state, init, dtype
         )
-        self.weight = Parameter(W)
-        self.bias = Parameter(b) if bias else None
+        self.output_padding = _pair(output_padding, "output_padding")
 
     def forward(self, x):
         kwargs = dict(stride=self.stride, padding=self.padding)
         if self.output_padding != (0, 0):
             kwargs["output_padding"] = self.output_padding
         return _functional().conv_transpose2d(x, self.weight, self.bias, **kwargs)
-
-    def extra_repr(self):
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
-        )
