@@ -198,7 +198,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     p.add_argument("--case", choices=["mlp", "pixelcnn", "overhead", "all"], default="all")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: its own)")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     args = p.parse_args(argv)
     torch = try_torch()
     if torch is not None and args.threads:

@@ -99,8 +99,12 @@ class Run:
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def checkpoint_path(self, name="model") -> Path:
-        """``runs/<name>/<name>.npz``: where a model's ``save`` should write."""
-        return self.path(f"{name}.npz")
+        """``runs/<run>/<name>.npz``: where a model's ``save`` should write.
+
+        ``name`` may already end in ``.npz`` (``"rbm"`` and ``"rbm.npz"`` give the same path).
+        """
+        name = str(name)
+        return self.path(name if name.endswith(".npz") else f"{name}.npz")
 
     def progress(self, iterable=None, **kwargs):
         """A tqdm bar for a long loop (quiet when ``--quiet`` or not on a terminal)."""

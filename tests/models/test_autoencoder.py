@@ -3,18 +3,15 @@
 import numpy as np
 import pytest
 
+from tests.helpers import noisy_prototypes
 from tinygen.models.autoencoder import Autoencoder, linear_probe
 
 D = 20
 
 
 def binary_data(n=200, seed=0):
-    rng = np.random.default_rng(seed)
-    protos = (rng.random((4, D)) < 0.5).astype(np.float32)
-    y = rng.integers(0, 4, n)
-    x = protos[y]
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1 - x, x).astype(np.float32), y
+    """Noisy copies of 4 binary prototypes in 20 dimensions, with their labels."""
+    return noisy_prototypes(n, 4, D, seed)
 
 
 @pytest.mark.parametrize("loss", ["bce", "mse"])

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import noisy_prototypes
 from tests.strategies.gaussian import diag_gaussians, vectors
 from tinygen import Tensor
 from tinygen import functional as F
@@ -16,12 +17,8 @@ D = 20
 
 
 def labelled_data(n=120, seed=0):
-    rng = np.random.default_rng(seed)
-    protos = (rng.random((3, D)) < 0.5).astype(np.float32)
-    y = rng.integers(0, 3, n)
-    x = protos[y]
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1 - x, x).astype(np.float32), y
+    """Noisy copies of 3 binary prototypes in 20 dimensions, with their labels."""
+    return noisy_prototypes(n, 3, D, seed)
 
 
 @given(st.integers(1, 6).flatmap(lambda n: st.tuples(diag_gaussians(n), vectors(n))))

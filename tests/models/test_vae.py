@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from tests.helpers import noisy_prototypes
 from tinygen import Tensor
 from tinygen import functional as F
 from tinygen.models._gaussian import kl_diag_normal
@@ -17,11 +18,7 @@ D = 20
 
 def binary_data(n=200, seed=0):
     """Noisy copies of 4 binary prototypes in 20 dimensions."""
-    rng = np.random.default_rng(seed)
-    protos = (rng.random((4, D)) < 0.5).astype(np.float32)
-    x = protos[rng.integers(0, 4, n)]
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1 - x, x).astype(np.float32)
+    return noisy_prototypes(n, 4, D, seed)[0]
 
 
 @pytest.fixture(scope="module")

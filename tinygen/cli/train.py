@@ -45,8 +45,10 @@ def _dispatch(mod, verb, model_name):
         name = args.name or f"{model_name}-{verb}-{time.strftime('%Y%m%d-%H%M%S')}"
         run = runs.Run(name, root=args.root, quiet=args.quiet)
         print(f"run folder: {run.dir}")
-        rc = getattr(mod, verb)(args, run)
+        result = getattr(mod, verb)(args, run)
         print(f"outputs in {run.dir}/")
-        return int(rc or 0)
+        # a plug-in may return an exit status, or anything else (the model, the samples)
+        is_status = isinstance(result, int) and not isinstance(result, bool)
+        return result if is_status else 0
 
     return run_command

@@ -26,7 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import DataError, RemoteFile, fetch, register
+from .cache import (
+    DataError,
+    RemoteFile,
+    bad_gzip_error,
+    corrupt_file_hint,
+    fetch,
+    register,
+)
 
 __all__ = ["binarized_mnist", "parse_amat", "SPLITS", "MIRRORS"]
 
@@ -56,13 +63,6 @@ def _files() -> list[RemoteFile]:
 register("binarized_mnist", _files)
 
 
-def _fix(path: Path) -> str:
-    return (
-        f"Delete {path} and load it again to re-download it, or set TINYGEN_DATA to a "
-        "folder that holds a good copy."
-    )
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         if path.suffix == ".gz":
@@ -70,10 +70,7 @@ def _read_bytes(path: Path) -> bytes:
                 return f.read()
         return path.read_bytes()
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise DataError(
-            f"{path} is not a valid gzip file ({type(exc).__name__}: {exc}); it is "
-            f"probably truncated. {_fix(path)}"
-        ) from None
+        raise bad_gzip_error(path, exc) from None
 
 
 def _line_of(raw: np.ndarray, pos: int) -> int:
@@ -126,7 +123,7 @@ def parse_amat(data: bytes, path: str | os.PathLike = "<bytes>", n_rows: int | N
         if n_rows is not None and fast.shape[0] != n_rows:
             raise DataError(
                 f"{path}: has {fast.shape[0]} rows, expected {n_rows}; the file is truncated "
-                f"or is not the canonical one. {_fix(path)}"
+                f"or is not the canonical one. {corrupt_file_hint(path)}"
             )
         return fast
     is_bit = (raw == _ZERO) | (raw == _ONE)
@@ -137,14 +134,15 @@ def parse_amat(data: bytes, path: str | os.PathLike = "<bytes>", n_rows: int | N
         pos = int(np.argmax(bad))
         raise DataError(
             f"{path}: line {_line_of(raw, pos)} holds {bytes(raw[pos : pos + 1])!r}; a "
-            f"binarized MNIST file holds only 0/1 values separated by spaces. {_fix(path)}"
+            "binarized MNIST file holds only 0/1 values separated by spaces. "
+            + corrupt_file_hint(path)
         )
     glued = is_bit[1:] & is_bit[:-1]
     if glued.any():
         pos = int(np.argmax(glued))
         raise DataError(
             f"{path}: line {_line_of(raw, pos)} holds a value that is not a single 0 or 1. "
-            + _fix(path)
+            + corrupt_file_hint(path)
         )
     del bad, glued, is_space
     # Lines: [start, end) ranges between line feeds; count the values of each at once.
@@ -153,7 +151,7 @@ def parse_amat(data: bytes, path: str | os.PathLike = "<bytes>", n_rows: int | N
     ends = np.concatenate((lf, [raw.size]))
     nonempty = starts < ends
     if not nonempty.any():
-        raise DataError(f"{path} holds no data. {_fix(path)}")
+        raise DataError(f"{path} holds no data. {corrupt_file_hint(path)}")
     counts = np.zeros(starts.size, dtype=np.int64)
     # Each reduceat segment runs up to the next non-empty line; the line feeds and blank
     # lines it spans hold no bits, so it counts the values of one line.
@@ -164,13 +162,13 @@ def parse_amat(data: bytes, path: str | os.PathLike = "<bytes>", n_rows: int | N
         i = int(np.argmax(wrong))
         raise DataError(
             f"{path}: line {i + 1} has {counts[i]} values, expected {N_PIXELS}; the file is "
-            f"truncated or malformed. {_fix(path)}"
+            f"truncated or malformed. {corrupt_file_hint(path)}"
         )
     n = int(rows.sum())
     if n_rows is not None and n != n_rows:
         raise DataError(
             f"{path}: has {n} rows, expected {n_rows}; the file is truncated or is not the "
-            f"canonical one. {_fix(path)}"
+            f"canonical one. {corrupt_file_hint(path)}"
         )
     return (raw[is_bit] - _ZERO).reshape(n, N_PIXELS)
 

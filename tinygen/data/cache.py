@@ -53,6 +53,23 @@ class DataError(ValueError):
     """
 
 
+def corrupt_file_hint(path) -> str:
+    """How to fix a data file at ``path`` that fails to parse: the end of a loader's
+    :class:`DataError` message."""
+    return (
+        f"Delete {path} and load it again to re-download it, or set TINYGEN_DATA to a "
+        "folder that holds a good copy."
+    )
+
+
+def bad_gzip_error(path, exc: BaseException) -> DataError:
+    """The :class:`DataError` for a file at ``path`` whose gzip stream failed with ``exc``."""
+    return DataError(
+        f"{path} is not a valid gzip file ({type(exc).__name__}: {exc}); it is "
+        f"probably truncated. {corrupt_file_hint(path)}"
+    )
+
+
 class DownloadError(DataError):
     """A file could not be downloaded (no network, bad URL, checksum mismatch)."""
 

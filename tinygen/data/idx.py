@@ -19,7 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import DataError, RemoteFile, fetch, md5sum, register
+from .cache import (
+    DataError,
+    RemoteFile,
+    bad_gzip_error,
+    corrupt_file_hint,
+    fetch,
+    md5sum,
+    register,
+)
 
 __all__ = ["mnist", "read_idx", "MIRRORS", "MD5"]
 
@@ -51,13 +59,6 @@ def _files() -> list[RemoteFile]:
 register("mnist", _files)
 
 
-def _fix(path: Path) -> str:
-    return (
-        f"Delete {path} and load it again to re-download it, or set TINYGEN_DATA to a "
-        "folder that holds a good copy."
-    )
-
-
 def read_idx(path: str | Path, magic: int, shape_tail: tuple[int, ...] = ()) -> np.ndarray:
     """Read a gzipped unsigned-byte IDX file into an array of shape (N, *shape_tail).
 
@@ -74,28 +75,27 @@ def read_idx(path: str | Path, magic: int, shape_tail: tuple[int, ...] = ()) -> 
         with gzip.open(path, "rb") as f:
             data = f.read()
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-        raise DataError(
-            f"{path} is not a valid gzip file ({type(exc).__name__}: {exc}); it is "
-            f"probably truncated. {_fix(path)}"
-        ) from None
+        raise bad_gzip_error(path, exc) from None
     ndim = 1 + len(shape_tail)
     header = 4 + 4 * ndim
     found = int.from_bytes(data[:4], "big") if len(data) >= 4 else None
     if found != magic:
         raise DataError(
             f"{path}: IDX magic number is {found}, expected {magic}; wrong or corrupt file. "
-            + _fix(path)
+            + corrupt_file_hint(path)
         )
     if len(data) < header:
-        raise DataError(f"{path}: too short for an IDX header. {_fix(path)}")
+        raise DataError(f"{path}: too short for an IDX header. {corrupt_file_hint(path)}")
     sizes = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if sizes[1:] != tuple(shape_tail):
-        raise DataError(f"{path}: item shape {sizes[1:]}, expected {shape_tail}. {_fix(path)}")
+        raise DataError(
+            f"{path}: item shape {sizes[1:]}, expected {shape_tail}. {corrupt_file_hint(path)}"
+        )
     expected = int(np.prod(sizes))
     if len(data) - header != expected:
         raise DataError(
             f"{path}: holds {len(data) - header} bytes of data, its header promises "
-            f"{expected}; the file is truncated or corrupt. {_fix(path)}"
+            f"{expected}; the file is truncated or corrupt. {corrupt_file_hint(path)}"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(sizes).copy()
 
@@ -106,7 +106,7 @@ def _verified(rf: RemoteFile) -> Path:
     if digest != rf.md5:
         raise DataError(
             f"{path}: MD5 {digest} differs from the published {rf.md5}; the file is "
-            f"corrupt or not the canonical one. {_fix(path)}"
+            f"corrupt or not the canonical one. {corrupt_file_hint(path)}"
         )
     return path
 
@@ -146,8 +146,8 @@ def mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     if images.shape[0] != n or labels.shape[0] != n:
         raise DataError(
             f"{img_path} and {lab_path} hold {images.shape[0]} images and {labels.shape[0]} "
-            f"labels, expected {n} each. {_fix(img_path)}"
+            f"labels, expected {n} each. {corrupt_file_hint(img_path)}"
         )
     if labels.max(initial=0) > 9:
-        raise DataError(f"{lab_path}: labels outside 0..9. {_fix(lab_path)}")
+        raise DataError(f"{lab_path}: labels outside 0..9. {corrupt_file_hint(lab_path)}")
     return images, labels

@@ -39,12 +39,27 @@ def _check_ndim(op, x, what="input", ndim=4, layout="(N, C, H, W)"):
         raise OpError(f"{op}: the {what} must be {ndim}-D {layout}, got shape {tuple(x.shape)}")
 
 
-def _check_bias(op, bias, n_out, weight):
-    if bias is not None and tuple(bias.shape) != (n_out,):
+def _conv_operands(op, x, weight, bias, in_axis, layout):
+    """Validated tensors ``(x, weight)`` or ``(x, weight, bias)`` of a (transposed)
+    convolution whose weight holds the input channels on axis ``in_axis`` and the output
+    channels on the other of axes 0 and 1."""
+    x, weight, bias = _tensors(x, weight, bias)
+    _check_ndim(op, x)
+    _check_ndim(op, weight, "weight", layout=layout)
+    n_in, n_out = weight.shape[in_axis], weight.shape[1 - in_axis]
+    if x.shape[1] != n_in:
+        raise OpError(
+            f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} channels but weight of "
+            f"shape {tuple(weight.shape)} expects {n_in} input channels"
+        )
+    if bias is None:
+        return x, weight
+    if tuple(bias.shape) != (n_out,):
         raise OpError(
             f"{op}: bias of shape {tuple(bias.shape)} does not match weight of shape "
             f"{tuple(weight.shape)}; expected shape ({n_out},)"
         )
+    return x, weight, bias
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
@@ -81,17 +96,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
        arXiv:1603.07285, 2016.
     """
     op = "conv2d"
-    x, weight, bias = _tensors(x, weight, bias)
-    _check_ndim(op, x)
-    _check_ndim(op, weight, "weight", layout="(out_channels, in_channels, kh, kw)")
-    if x.shape[1] != weight.shape[1]:
-        raise OpError(
-            f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} channels but weight of "
-            f"shape {tuple(weight.shape)} expects {weight.shape[1]} input channels"
-        )
-    _check_bias(op, bias, weight.shape[0], weight)
+    args = _conv_operands(op, x, weight, bias, 1, "(out_channels, in_channels, kh, kw)")
     params = dict(stride=_pair(stride, "stride", op, 1), padding=_pair(padding, "padding", op, 0))
-    args = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*args, **params)
 
 
@@ -128,21 +134,12 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
        arXiv:1603.07285, 2016, §4.
     """
     op = "conv_transpose2d"
-    x, weight, bias = _tensors(x, weight, bias)
-    _check_ndim(op, x)
-    _check_ndim(op, weight, "weight", layout="(in_channels, out_channels, kh, kw)")
-    if x.shape[1] != weight.shape[0]:
-        raise OpError(
-            f"{op}: input of shape {tuple(x.shape)} has {x.shape[1]} channels but weight of "
-            f"shape {tuple(weight.shape)} expects {weight.shape[0]} input channels"
-        )
-    _check_bias(op, bias, weight.shape[1], weight)
+    args = _conv_operands(op, x, weight, bias, 0, "(in_channels, out_channels, kh, kw)")
     params = dict(
         stride=_pair(stride, "stride", op, 1),
         padding=_pair(padding, "padding", op, 0),
         output_padding=_pair(output_padding, "output_padding", op, 0),
     )
-    args = (x, weight) if bias is None else (x, weight, bias)
     return ConvTranspose2d.apply(*args, **params)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from .. import backend
 from ..rng import as_generator, uniform
+from ._common import sigmoid_
 
 __all__ = [
     "base_rate",
@@ -200,14 +201,6 @@ def run_ais(sample_base, log_unnormalized, transition, betas, rng=None):
     return log_w
 
 
-def _sigmoid_(x, xp):
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
-
-
 def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, return_log_w=False):
     r"""AIS estimate of an RBM's log Z from a base-rate RBM (Salakhutdinov & Murray 2008, §4.1).
 
@@ -267,7 +260,7 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
     WT = xp.ascontiguousarray(W.T)
 
     # v ~ p_0 (base rate)
-    p0 = _sigmoid_(xp.tile(bA[None, :], (M, 1)), xp)
+    p0 = sigmoid_(xp.tile(bA[None, :], (M, 1)), xp)
     v = (uniform(rng, (M, n_visible), dt) < p0).astype(dt)
     log_w = np.zeros(M)
     for k in range(1, len(betas)):
@@ -279,14 +272,14 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
         log_w += (np.logaddexp(0.0, beta * a64) - np.logaddexp(0.0, prev * a64)).sum(axis=1)
         # transition at β_k: h ~ σ(β a), v ~ σ(b_A + β(b − b_A + W h))
         a *= dt.type(beta)
-        ph = _sigmoid_(a, xp)
+        ph = sigmoid_(a, xp)
         h = uniform(rng, ph.shape, dt)
         xp.less(h, ph, out=h)
         pre = h @ WT
         pre += delta_b
         pre *= dt.type(beta)
         pre += bA
-        pv = _sigmoid_(pre, xp)
+        pv = sigmoid_(pre, xp)
         u = uniform(rng, pv.shape, dt)
         xp.less(u, pv, out=u)
         v = u

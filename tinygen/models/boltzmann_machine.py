@@ -71,6 +71,7 @@ import numpy as np
 from .. import backend
 from .. import rng as _rng
 from ..io import load_npz, save_npz
+from ._common import sigmoid
 from ._enumerate import all_binary
 
 __all__ = ["BoltzmannMachine", "binary_states"]
@@ -89,16 +90,6 @@ def binary_states(n: int, dtype=None):
     """
     dt = np.dtype(backend.get_default_dtype() if dtype is None else dtype)
     return backend.asarray(all_binary(n, dt), dt)
-
-
-def _sigmoid(xp, a):
-    # NOTE: split by sign so exp never overflows for large |a| (large couplings are tested).
-    out = xp.empty_like(a)
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + xp.exp(-a[pos]))
-    e = xp.exp(a[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
 
 
 def _logsumexp(xp, a, axis=None):
@@ -332,7 +323,7 @@ class BoltzmannMachine:
         x = self._check_x(x, self.n_units, "x")
         xp = backend.get_array_module(x)
         weights, bias = self.as_logistic_regression(i)
-        return _sigmoid(xp, x @ weights + bias)
+        return sigmoid(xp, x @ weights + bias)
 
     def as_logistic_regression(self, i):
         """The logistic regression that predicts unit i from the others.
@@ -376,7 +367,7 @@ class BoltzmannMachine:
         units = range(self.n_visible if clamp_visible else 0, self.n_units)
         for _ in range(int(n_sweeps)):
             for i in units:
-                p = _sigmoid(xp, x @ U2[:, i] + bt[i])
+                p = sigmoid(xp, x @ U2[:, i] + bt[i])
                 x[:, i] = (_rng.uniform(gen, p.shape, self.dtype) < p).astype(self.dtype)
         return x
 
@@ -526,9 +517,9 @@ class BoltzmannMachine:
         """Damped mean-field posterior μ ← (1−λ)μ + λ σ(c + Wᵀv + 2Sμ), shape (n, n_hidden)."""
         xp = backend.get_array_module(v)
         drive = v @ self.W + self.c
-        mu = _sigmoid(xp, drive)
+        mu = sigmoid(xp, drive)
         for _ in range(int(n_iter)):
-            mu = (1 - damping) * mu + damping * _sigmoid(xp, drive + 2.0 * mu @ self.S)
+            mu = (1 - damping) * mu + damping * sigmoid(xp, drive + 2.0 * mu @ self.S)
         return mu
 
     def negative_phase_exact(self):

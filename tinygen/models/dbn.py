@@ -48,11 +48,6 @@ from .rbm import RBM
 __all__ = ["DBN"]
 
 
-def _sigmoid(xp, a):
-    e = xp.exp(-xp.abs(a))
-    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype)
-
-
 def _log_sigmoid(xp, a):
     return -xp.logaddexp(a.dtype.type(0), -a)
 

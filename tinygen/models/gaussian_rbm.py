@@ -43,21 +43,12 @@ import numpy as np
 from .. import backend
 from .. import rng as _rng
 from ..io import load_npz, save_npz
+from ._common import check_rbm_sizes, sigmoid, softplus
 from ._enumerate import MAX_ENUMERATE, all_binary, logsumexp
 
 __all__ = ["GaussianBernoulliRBM"]
 
 _LOG_SIGMA_RANGE = (np.log(1e-3), np.log(1e3))
-
-
-def _sigmoid(xp, a):
-    # NOTE: exp of a non-positive argument only, so large |a| never overflows.
-    e = xp.exp(-xp.abs(a))
-    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype)
-
-
-def _softplus(xp, a):
-    return xp.logaddexp(a.dtype.type(0), a)
 
 
 class GaussianBernoulliRBM:
@@ -120,13 +111,7 @@ class GaussianBernoulliRBM:
         verbose=False,
         dtype=None,
     ):
-        self.n_visible, self.n_hidden = int(n_visible), int(n_hidden)
-        if self.n_visible < 1 or self.n_hidden < 1:
-            raise ValueError(
-                f"n_visible and n_hidden must be positive, got {n_visible} and {n_hidden}"
-            )
-        if int(k) < 1:
-            raise ValueError(f"k (Gibbs steps) must be at least 1, got {k}")
+        self.n_visible, self.n_hidden = check_rbm_sizes(n_visible, n_hidden, k)
         self.learn_sigma = bool(learn_sigma)
         self.learning_rate, self.k = float(learning_rate), int(k)
         self.batch_size, self.n_epochs = int(batch_size), int(n_epochs)
@@ -204,12 +189,12 @@ class GaussianBernoulliRBM:
         """F(v) = Σ_i (v_i − b_i)²/(2σ_i²) − Σ_j softplus(c_j + (v/σ)ᵀW_:j), shape (n,)."""
         v = self._as_input(v)
         quad = (((v - self.b) / self.sigma) ** 2).sum(axis=1) / 2
-        return quad - _softplus(self._xp, self._hidden_input(v)).sum(axis=1)
+        return quad - softplus(self._xp, self._hidden_input(v)).sum(axis=1)
 
     # ------------------------------------------------------------------ conditionals
     def p_h_given_v(self, v):
         """P(h_j = 1 | v) = σ(c_j + Σ_i (v_i/σ_i) W_ij), shape (n_samples, n_hidden)."""
-        return _sigmoid(self._xp, self._hidden_input(self._as_input(v)))
+        return sigmoid(self._xp, self._hidden_input(self._as_input(v)))
 
     def p_v_given_h(self, h):
         """Mean of p(v | h) = N(b + σ ⊙ (W h), σ²): b + σ ⊙ (W h), shape (n, n_visible)."""
@@ -247,7 +232,7 @@ class GaussianBernoulliRBM:
         n = v.shape[0]
         s = self.sigma
         u = v / s
-        p = _sigmoid(self._xp, u @ self.W + self.c)
+        p = sigmoid(self._xp, u @ self.W + self.c)
         return {
             "W": -(u.T @ p) / n,
             "b": -((v - self.b) / s**2).mean(axis=0),

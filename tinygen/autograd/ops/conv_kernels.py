@@ -179,19 +179,28 @@ def conv_forward(x, w, g: Geometry, b=None):
     return out
 
 
-def _forward_im2col(x_pad, Wm, g, out):
-    """out = im2col(X_pad) · Wm, with cols[(n, y, x), (i, j, c)] = X_pad[n, sh·y+i, sw·x+j, c]."""
+def _im2col_chunks(x_pad, g, nb, dtype):
+    """Yield ``(n0, n1, cols)`` for chunks of ``nb`` images: the column matrix
+    cols[(n, y, x), (i, j, c)] = X_pad[n, sh·y+i, sw·x+j, c] of images n0:n1, of shape
+    ((n1 − n0)·Ho·Wo, kh·kw·C) and ``dtype``, in one buffer reused by the next chunk."""
     xp = get_array_module(x_pad)
     N, C = x_pad.shape[0], x_pad.shape[3]
-    K, O = Wm.shape
-    nb = _chunk_size(x_pad, N, g.Ho * g.Wo * K * x_pad.dtype.itemsize)
-    buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=x_pad.dtype)
+    buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=dtype)
     view = windows(x_pad, g)
     for n0 in range(0, N, nb):
         n1 = min(N, n0 + nb)
         cols = buf[: n1 - n0]
         xp.copyto(cols, view[n0:n1])
-        xp.matmul(cols.reshape(-1, K), Wm, out=out[n0:n1].reshape(-1, O))
+        yield n0, n1, cols.reshape(-1, g.kh * g.kw * C)
+
+
+def _forward_im2col(x_pad, Wm, g, out):
+    """out = im2col(X_pad) · Wm, with cols[(n, y, x), (i, j, c)] = X_pad[n, sh·y+i, sw·x+j, c]."""
+    xp = get_array_module(x_pad)
+    K, O = Wm.shape
+    nb = _chunk_size(x_pad, x_pad.shape[0], g.Ho * g.Wo * K * x_pad.dtype.itemsize)
+    for n0, n1, cols in _im2col_chunks(x_pad, g, nb, x_pad.dtype):
+        xp.matmul(cols, Wm, out=out[n0:n1].reshape(-1, O))
 
 
 class _RowCols:
@@ -313,18 +322,12 @@ def _grad_weight_im2col(x, G, g, w_shape):
     N, C = x.shape[0], x.shape[3]
     O = G.shape[3]
     G2 = G.reshape(-1, O)
-    x_pad = pad_nhwc(x, g.ph, g.pw)
     K = g.kh * g.kw * C
     rows = g.Ho * g.Wo
     nb = _chunk_size(G, N, rows * K * G.dtype.itemsize)
     dW = xp.zeros((K, O), dtype=G.dtype)
-    buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=G.dtype)
-    view = windows(x_pad, g)
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
-        cols = buf[: n1 - n0]
-        xp.copyto(cols, view[n0:n1])
-        dW += xp.matmul(cols.reshape(-1, K).T, G2[n0 * rows : n1 * rows])
+    for n0, n1, cols in _im2col_chunks(pad_nhwc(x, g.ph, g.pw), g, nb, G.dtype):
+        dW += xp.matmul(cols.T, G2[n0 * rows : n1 * rows])
     return weight_from_matrix(dW, w_shape)
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _common
+
 __all__ = ["add_train_args", "train", "add_sample_args", "sample"]
 
 CHECKPOINT = "rbm.npz"
@@ -154,23 +156,12 @@ def add_sample_args(parser):
 
 def find_checkpoint(path):
     """The ``.npz`` checkpoint at ``path`` (a file, or a folder searched for ``rbm.npz``)."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        found = sorted(path.rglob(CHECKPOINT))
-        if found:
-            return found[0]
-    raise FileNotFoundError(
-        f"no RBM checkpoint at {path}: pass the run folder of `tinygen train rbm` "
-        f"or its {CHECKPOINT}"
-    )
+    return _common.find_checkpoint(path, CHECKPOINT, "rbm")
 
 
 def sample(args, run):
     """Load the RBM, run ``--n-gibbs`` steps of Gibbs sampling, save a grid of samples."""
     from ...models.rbm import RBM
-    from ...viz import image_grid
 
     ckpt = find_checkpoint(args.checkpoint)
     model = RBM.load(ckpt, random_state=args.seed)
@@ -179,14 +170,11 @@ def sample(args, run):
     )
     side = int(round(math.sqrt(model.n_visible)))
     shape = (side, side) if side * side == model.n_visible else (1, model.n_visible)
-    out = Path(run.dir)
-    np.save(out / "samples.npy", x)
-    path = image_grid(
-        x, out / "samples.png", shape=shape, title=f"RBM samples ({ckpt.parent.name})"
+    _common.save_samples(
+        run,
+        x,
+        shape,
+        f"RBM samples ({ckpt.parent.name})",
+        {"checkpoint": str(ckpt), "n": args.n, "n_gibbs": args.n_gibbs, "seed": args.seed},
     )
-    if hasattr(run, "save_config"):
-        run.save_config(
-            {"checkpoint": str(ckpt), "n": args.n, "n_gibbs": args.n_gibbs, "seed": args.seed}
-        )
-    print(f"samples {path}")
     return x

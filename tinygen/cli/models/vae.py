@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _common
+
 __all__ = ["add_train_args", "train", "add_sample_args", "sample"]
 
 CHECKPOINT = "vae.npz"
@@ -137,45 +139,29 @@ def add_sample_args(parser):
     return parser
 
 
+def _npz_with_config(folder):
+    return (p for p in folder.rglob("*.npz") if Path(str(p) + ".json").exists())
+
+
 def find_checkpoint(path):
-    """The ``.npz`` checkpoint in ``path`` (a file, or a folder searched for ``vae.npz``)."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        found = sorted(path.rglob(CHECKPOINT)) or sorted(
-            p for p in path.rglob("*.npz") if Path(str(p) + ".json").exists()
-        )
-        if found:
-            return found[0]
-    raise FileNotFoundError(
-        f"no VAE checkpoint at {path}: pass the run folder of `tinygen train vae` "
-        f"or its {CHECKPOINT}"
-    )
+    """The ``.npz`` checkpoint in ``path`` (a file, or a folder searched for ``vae.npz``,
+    else for any ``.npz`` saved with its ``.json`` config)."""
+    return _common.find_checkpoint(path, CHECKPOINT, "vae", fallback=_npz_with_config)
 
 
 def sample(args, run):
     """Rebuild the model from its checkpoint folder and write a grid of samples."""
     from ...models.vae import VAE
-    from ...viz import image_grid
 
     ckpt = find_checkpoint(args.checkpoint)
     model = VAE.from_checkpoint(ckpt)
     x = model.sample(args.n, random_state=args.seed, mean=not args.binary)
     side = int(round(np.sqrt(model.n_input)))
-    out = Path(run.dir)
-    np.save(out / "samples.npy", x)
-    path = image_grid(
-        x, out / "samples.png", shape=(side, side), title=f"VAE samples ({ckpt.parent.name})"
-    )
-    if hasattr(run, "save_config"):
-        run.save_config(
-            {
-                "checkpoint": str(ckpt),
-                "n": args.n,
-                "seed": args.seed,
-                "model": json.loads(Path(str(ckpt) + ".json").read_text()),
-            }
-        )
-    print(f"samples {path}")
+    config = {
+        "checkpoint": str(ckpt),
+        "n": args.n,
+        "seed": args.seed,
+        "model": json.loads(Path(str(ckpt) + ".json").read_text()),
+    }
+    _common.save_samples(run, x, (side, side), f"VAE samples ({ckpt.parent.name})", config)
     return x
