@@ -102,7 +102,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="3 repeats (a smoke run)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 3
     steps = {"tinygen": tinygen_step(args.batch)}
     if not args.no_torch:
         try:

@@ -239,6 +239,7 @@ def best_rate(step, data, steps=50, repeats=5, warmup=5, clock=time.perf_counter
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--quick", action="store_true", help="10 steps, 2 repeats (a smoke run)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--no-numpy", action="store_true")
@@ -252,6 +253,8 @@ def main(argv=None):
         "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1)",
     )
     args = p.parse_args(argv)
+    if args.quick:
+        args.steps, args.repeats = 10, 2
     data = make_data()
     tg = tinygen_vae_step()
     if args.profile:
