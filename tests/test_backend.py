@@ -145,3 +145,20 @@ def test_tiny_graph_on_cupy():
         assert x.grad.dtype == cp.float32
     finally:
         backend.use("numpy")
+
+
+def test_to_numpy_unwraps_only_tinygen_objects():
+    """An object with its own ``.data`` attribute (as a CuPy array has: its memory pointer)
+    must not be unwrapped; a Tensor (or Parameter) must."""
+    from tinygen import Tensor, backend, nn
+
+    class HasData:
+        data = "memory pointer"
+
+        def __array__(self, dtype=None, copy=None):
+            return np.arange(3.0)
+
+    np.testing.assert_array_equal(backend.to_numpy(HasData()), np.arange(3.0))
+    p = nn.Parameter(np.ones(2, np.float32))
+    np.testing.assert_array_equal(backend.to_numpy(p), np.ones(2))
+    assert backend.get_array_module(Tensor([1.0]), p) is np

@@ -75,6 +75,15 @@ def xp() -> ModuleType:
     return _state["xp"]
 
 
+def _unwrap(x):
+    """The array inside a tinygen Tensor (duck-typed: this module imports no other part of
+    tinygen); anything else as is. A CuPy array's own ``.data`` is its memory pointer, so
+    only tinygen objects are unwrapped."""
+    if type(x).__module__.startswith("tinygen"):
+        return getattr(x, "data", x)
+    return x
+
+
 def get_array_module(*arrays) -> ModuleType:
     """Array module of the given arrays: ``cupy`` if any is a CuPy array, else ``numpy``.
 
@@ -83,7 +92,7 @@ def get_array_module(*arrays) -> ModuleType:
     if not arrays:
         return _state["xp"]
     for a in arrays:
-        a = getattr(a, "data", a) if not isinstance(a, np.ndarray) else a
+        a = _unwrap(a)
         if type(a).__module__.startswith("cupy"):
             return _import_cupy()
     return np
@@ -91,7 +100,7 @@ def get_array_module(*arrays) -> ModuleType:
 
 def to_numpy(x) -> np.ndarray:
     """Copy ``x`` (a NumPy or CuPy array, a Tensor, or a scalar) to a NumPy array."""
-    x = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
+    x = _unwrap(x)
     if isinstance(x, np.ndarray):
         return x
     if hasattr(x, "get"):  # cupy.ndarray
