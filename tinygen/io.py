@@ -16,11 +16,15 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["save_npz", "load_npz", "CheckpointError"]
+__all__ = ["save_npz", "load_npz", "CheckpointError", "CheckpointNotFoundError"]
 
 
 class CheckpointError(ValueError):
     """A checkpoint file is missing, truncated or not what the loader expects."""
+
+
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """The checkpoint file does not exist (also a ``FileNotFoundError``)."""
 
 
 def save_npz(path, arrays: Mapping) -> Path:
@@ -62,12 +66,15 @@ def load_npz(path, required=()) -> dict:
     Raises
     ------
     CheckpointError
-        If the file is missing, corrupt (e.g. truncated by an interrupted copy) or lacks a
+        If the file is missing (then a :class:`CheckpointNotFoundError`, which is also a
+        ``FileNotFoundError``), corrupt (e.g. truncated by an interrupted copy) or lacks a
         required array; the message names the file and what to do.
     """
     path = Path(path)
     if not path.exists():
-        raise CheckpointError(f"checkpoint {path} does not exist: check the path (or train first)")
+        raise CheckpointNotFoundError(
+            f"checkpoint {path} does not exist: check the path (or train first)"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

@@ -650,8 +650,6 @@ class BoltzmannMachine:
         (a ``ValueError``) for a corrupt one or one that lacks the machine's arrays.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no BoltzmannMachine checkpoint at {path}")
         d = load_npz(path, required=("R", "W", "S", "b", "c", "meta_n_visible", "meta_method"))
         ints = ("n_visible", "n_hidden", "n_chains", "n_gibbs", "n_epochs")
         kw = {k[5:]: d[k].item() for k in d if k.startswith("meta_")}

@@ -481,8 +481,6 @@ class DBN:
         (a ``ValueError``) for a corrupt or foreign one.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no DBN checkpoint at {path}")
         data = load_npz(path)
         if str(data.get("class", "")) != "DBN":
             raise ValueError(f"{path} is not a DBN checkpoint (written by DBN.save)")

@@ -414,8 +414,6 @@ class GaussianBernoulliRBM:
         (a ``ValueError``) for a corrupt or foreign one.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no GaussianBernoulliRBM checkpoint at {path}")
         data = load_npz(path)
         if str(data.get("class", "")) != "GaussianBernoulliRBM":
             raise ValueError(f"{path} is not a GaussianBernoulliRBM checkpoint")

@@ -841,8 +841,6 @@ class RBM:
     def load(cls, path, random_state=None):
         """Load a model written by :meth:`save` (``allow_pickle=False``)."""
         path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no RBM checkpoint at {path}")
         data = load_npz(path)
         if str(data.get("class", "")) != "RBM" or "W" not in data:
             raise ValueError(f"{path} is not an RBM checkpoint (written by RBM.save)")

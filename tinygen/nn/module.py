@@ -404,8 +404,6 @@ class Module:
             message names the file.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"checkpoint {path} does not exist: check the path")
         state = load_npz(path)
         try:
             self.load_state_dict(state, strict=strict)
