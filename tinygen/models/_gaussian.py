@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import Tensor, as_tensor
+from ..autograd import Tensor
 from ..autograd.ops import Clip
+from ..functional._utils import as_float_tensor, float_dtype_of
 
 __all__ = [
     "LOG_2PI",
@@ -28,10 +29,8 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _t(x, like=None):
-    if isinstance(x, Tensor):
-        return x
-    dtype = like.dtype if isinstance(like, Tensor) and like.dtype.kind == "f" else None
-    return as_tensor(x, dtype=dtype)
+    """``x`` as a Tensor; a constant takes the float dtype of ``like`` (no float64 promotion)."""
+    return as_float_tensor(x, float_dtype_of(like))
 
 
 def log_normal_diag(x, mu, logvar, axis=-1):
