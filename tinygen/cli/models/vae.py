@@ -115,7 +115,7 @@ def train(args, run):
         warmup_epochs=args.warmup,
         random_state=args.seed,
         callback=callback,
-        verbose=True,
+        verbose=not getattr(args, "quiet", False),
         time_budget=args.time_budget,
     )
     model.save(ckpt)
