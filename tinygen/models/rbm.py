@@ -480,12 +480,18 @@ class RBM:
                 (self._vb, db, self.b),
                 (self._vc, dc, self.c),
             ):
-                vel *= mu
-                vel += step
-                if param is self.W and self.weight_decay:
-                    decay = self._work("decay", param.shape)
-                    vel -= xp.multiply(param, lr * self.dtype.type(self.weight_decay), out=decay)
-                param += vel
+                wd = self.weight_decay if param is self.W else 0.0
+                if mu:  # v ← μ v + Δθ − lr·λ θ;  θ ← θ + v
+                    vel *= mu
+                    vel += step
+                    if wd:
+                        decay = self._work("decay", param.shape)
+                        vel -= xp.multiply(param, lr * self.dtype.type(wd), out=decay)
+                    param += vel
+                else:  # the same with v = 0 before the step, in two passes fewer
+                    if wd:
+                        param *= self.dtype.type(1.0) - lr * self.dtype.type(wd)
+                    param += step
             # (a sum is a cheap finiteness check: NaN or ±inf anywhere makes it non-finite)
             # W is summed every 16th update only: a NaN or inf in W reaches c (through
             # σ(c + vW)) at the next update anyway
