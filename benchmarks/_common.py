@@ -18,6 +18,32 @@ def best_of(fn, repeats=5):
     return min(times)
 
 
+def best_of_pair(ours, peer, repeats=5, settle=0.5):
+    """Time ``ours()`` and ``peer()`` (``peer`` may be None) alternately, ``repeats`` times.
+
+    Returns ``(best_ours, best_peer, median_ratio)``: the smallest wall-clock seconds of
+    each and the median over rounds of peer-time / our-time (None without a peer). On a
+    shared or virtual machine the speed drifts by tens of percent within a minute; each
+    round's ratio compares two runs a fraction of a second apart, so the median ratio is
+    far steadier than a ratio of two separately timed best-ofs. Before each run the
+    process sleeps ``settle`` seconds, so that the idle-spinning worker threads of the
+    other side's thread pool (OpenBLAS, OpenMP) have gone to sleep and do not compete.
+    """
+    t_ours, t_peer = [], []
+    for _ in range(repeats):
+        time.sleep(settle)
+        t_ours.append(best_of(ours, 1))
+        if peer is not None:
+            time.sleep(settle)
+            t_peer.append(best_of(peer, 1))
+    if peer is None:
+        return min(t_ours), None, None
+    ratios = sorted(p / o for o, p in zip(t_ours, t_peer))
+    k = len(ratios)
+    median = ratios[k // 2] if k % 2 else 0.5 * (ratios[k // 2 - 1] + ratios[k // 2])
+    return min(t_ours), min(t_peer), median
+
+
 def try_torch():
     """The ``torch`` module if importable (it is not a tinygen dependency), else None."""
     try:
@@ -27,10 +53,14 @@ def try_torch():
     return torch
 
 
-def report(case, ours, unit, peer=None, higher_is_better=True):
-    """Print one line: our figure, the peer's and the ratio ours/peer (≥1 means we win)."""
+def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None):
+    """Print one line: our figure, the peer's and the ratio (≥1 means we win).
+
+    ``ratio`` (e.g. the median of per-round ratios from :func:`best_of_pair`) is printed
+    when given; otherwise the ratio of the two figures."""
     line = f"{case:<34s} tinygen {ours:10.1f} {unit}"
     if peer is not None:
-        ratio = ours / peer if higher_is_better else peer / ours
+        if ratio is None:
+            ratio = ours / peer if higher_is_better else peer / ours
         line += f" | torch {peer:10.1f} {unit} | ratio {ratio:5.2f}x"
     print(line, flush=True)

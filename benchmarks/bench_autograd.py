@@ -7,6 +7,10 @@ Cases (float32):
     one logit, batch 32 of 28×28, Adam — images per second.
   * Per-op overhead: 10,000 element-wise ops on 1-element tensors, with backward — µs/op.
 
+Ours and PyTorch run alternately (rounds of a few steps each); each line gives the best
+round of each side and the *median* over rounds of the per-round ratio (see
+``_common.best_of_pair``: this VM's speed drifts by tens of percent within a minute).
+
 Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]``
 """
 
@@ -20,7 +24,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_of, report, try_torch  # noqa: E402
+from _common import best_of_pair, report, try_torch  # noqa: E402
 
 import tinygen.functional as F  # noqa: E402
 from tinygen import Tensor, nn, optim  # noqa: E402
@@ -69,9 +73,8 @@ def bench_mlp(steps, repeats):
             opt.step()
 
     run()  # warm-up
-    ours = steps * BATCH_MLP / best_of(run, repeats)
     torch = try_torch()
-    peer = None
+    trun = None
     if torch is not None:
         tn = torch.nn
         enc = tn.Sequential(tn.Linear(784, 500), tn.ReLU(), tn.Linear(500, 500), tn.ReLU())
@@ -95,8 +98,10 @@ def bench_mlp(steps, repeats):
                 topt.step()
 
         trun()
-        peer = steps * BATCH_MLP / best_of(trun, repeats)
-    report("MLP VAE step (batch 100)", ours, "samples/s", peer)
+    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats)
+    peer = None if t_peer is None else steps * BATCH_MLP / t_peer
+    report("MLP VAE step (batch 100)", steps * BATCH_MLP / t_ours, "samples/s", peer,
+           ratio=ratio)
 
 
 # ------------------------------------------------------------------------- PixelCNN
@@ -138,9 +143,8 @@ def bench_pixelcnn(steps, repeats):
             opt.step()
 
     run()
-    ours = steps * BATCH_PIX / best_of(run, repeats)
     torch = try_torch()
-    peer = None
+    trun = None
     if torch is not None:
         tn = torch.nn
         first = tn.Conv2d(1, 64, 7, padding=3)
@@ -162,8 +166,10 @@ def bench_pixelcnn(steps, repeats):
                 topt.step()
 
         trun()
-        peer = steps * BATCH_PIX / best_of(trun, repeats)
-    report("PixelCNN-shaped step (batch 32)", ours, "images/s", peer)
+    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats)
+    peer = None if t_peer is None else steps * BATCH_PIX / t_peer
+    report("PixelCNN-shaped step (batch 32)", steps * BATCH_PIX / t_ours, "images/s", peer,
+           ratio=ratio)
 
 
 # ------------------------------------------------------------------------- overhead
@@ -176,9 +182,8 @@ def bench_overhead(n_ops, repeats):
             z = z * b if i % 2 else z + b
         z.backward()
 
-    ours = best_of(run, repeats) / n_ops * 1e6
     torch = try_torch()
-    peer = None
+    trun = None
     if torch is not None:
         def trun():
             a = torch.ones(1, requires_grad=True)
@@ -189,9 +194,11 @@ def bench_overhead(n_ops, repeats):
             z.backward()
 
         trun()
-        peer = best_of(trun, repeats) / n_ops * 1e6
-    report(f"per-op overhead ({n_ops} ops + backward)", ours, "us/op", peer,
-           higher_is_better=False)
+    run()
+    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats)
+    peer = None if t_peer is None else t_peer / n_ops * 1e6
+    report(f"per-op overhead ({n_ops} ops + backward)", t_ours / n_ops * 1e6, "us/op", peer,
+           higher_is_better=False, ratio=ratio)
 
 
 def main(argv=None):
@@ -207,9 +214,9 @@ def main(argv=None):
     t0 = time.perf_counter()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
     if args.case in ("mlp", "all"):
-        bench_mlp(steps=10 if q else 40, repeats=2 if q else 5)
+        bench_mlp(steps=10 if q else 40, repeats=2 if q else 7)
     if args.case in ("pixelcnn", "all"):
-        bench_pixelcnn(steps=2 if q else 5, repeats=2 if q else 4)
+        bench_pixelcnn(steps=2 if q else 2, repeats=2 if q else 11)
     if args.case in ("overhead", "all"):
         bench_overhead(n_ops=10_000, repeats=3 if q else 7)
     print(f"total {time.perf_counter() - t0:.1f} s")

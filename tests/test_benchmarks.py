@@ -1,0 +1,36 @@
+"""The benchmark scripts' statistics (the scripts themselves run outside the suite)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import _common  # noqa: E402
+import compare_vae  # noqa: E402
+
+
+def test_best_of_pair_median_ratio_is_peer_over_ours(monkeypatch):
+    times = iter([1.0, 2.0, 2.0, 2.0, 1.0, 3.0])  # ours, peer alternately
+    monkeypatch.setattr(_common, "best_of", lambda fn, repeats=1: next(times))
+    best_ours, best_peer, ratio = _common.best_of_pair(None, lambda: None, repeats=3, settle=0)
+    assert (best_ours, best_peer) == (1.0, 2.0)
+    assert ratio == pytest.approx(2.0)  # per-round ratios 2, 1, 3 → median 2
+
+
+def test_best_of_pair_without_peer():
+    best, peer, ratio = _common.best_of_pair(lambda: None, None, repeats=2, settle=0)
+    assert best >= 0 and peer is None and ratio is None
+
+
+def test_paired_difference_and_its_standard_error():
+    rng = np.random.default_rng(0)
+    base = rng.normal(-90.0, 20.0, size=4000)  # shared per-image difficulty
+    a = base + 0.3 + rng.normal(0, 0.5, size=4000)
+    b = base + rng.normal(0, 0.5, size=4000)
+    mean, se, t = compare_vae.paired(a, b)
+    assert abs(mean - 0.3) < 4 * se
+    assert se == pytest.approx(np.sqrt(0.5) / np.sqrt(4000), rel=0.1)  # not 20/√N
+    assert t > 10
