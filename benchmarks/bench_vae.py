@@ -147,6 +147,8 @@ def train_and_evaluate(args):
         model.save(args.save)
     t1 = time.perf_counter()
     ll = model.log_likelihood(Xv, k=args.eval_k, batch_size=100, random_state=args.seed + 1)
+    if args.save:  # per-image log p̂(x), for a paired comparison (compare_vae.py)
+        np.save(f"{args.save}.valid_ll.npy", ll)
     elbo = float(model.elbo(Xv, rng=args.seed + 2).elbo.numpy().mean())
     eval_time = time.perf_counter() - t1
     nll, se = float(-ll.mean()), float(ll.std() / np.sqrt(len(ll)))
@@ -209,7 +211,10 @@ def main(argv=None):
     p.add_argument("--eval-n", type=int, default=None, help="validation images (default all)")
     p.add_argument("--eval-k", type=int, default=None, help="importance samples (5000)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--save", type=str, default=None, help="checkpoint path (.npz)")
+    p.add_argument(
+        "--save", type=str, default=None,
+        help="checkpoint path (.npz); the per-image valid log p(x) go to SAVE.valid_ll.npy",
+    )
     p.add_argument("--json", type=str, default=None, help="write the results here")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--features", action="store_true", help="run the few-label feature demo")

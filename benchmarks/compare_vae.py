@@ -10,6 +10,9 @@ few tenths of a nat is measurable with a few thousand images where two separate
 
     python benchmarks/compare_vae.py runs/vae_iwae.npz runs/vae_elbo.npz --eval-n 2000
 
+When ``bench_vae.py --save CKPT`` has already written ``CKPT.valid_ll.npy`` (its own
+evaluation, seed 1, same images) those values are used instead of recomputing them.
+
 Prints one line per model and one for the paired difference (A better when positive).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -39,12 +43,24 @@ def main(argv=None):
     p.add_argument("b", help="checkpoint B")
     p.add_argument("--eval-n", type=int, default=2000, help="first N validation images")
     p.add_argument("--eval-k", type=int, default=5000, help="importance samples")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="as bench_vae.py's evaluation (seed+1)")
+    p.add_argument("--recompute", action="store_true", help="ignore saved per-image values")
     args = p.parse_args(argv)
 
     X = binarized_mnist("valid")[: args.eval_n].astype(np.float32)
     lls = []
     for path in (args.a, args.b):
+        saved = Path(f"{path}.valid_ll.npy")
+        if saved.exists() and not args.recompute:  # written by bench_vae.py --save
+            ll = np.load(saved, allow_pickle=False)
+            if len(ll) == args.eval_n:
+                lls.append(ll)
+                print(
+                    f"{path}: NLL {-ll.mean():.3f} ± {ll.std(ddof=1) / math.sqrt(len(ll)):.3f} "
+                    f"nats ({len(ll)} valid images, from {saved.name})",
+                    flush=True,
+                )
+                continue
         model = VAE.from_checkpoint(path)
         t0 = time.perf_counter()
         ll = model.log_likelihood(X, k=args.eval_k, batch_size=100, random_state=args.seed)
