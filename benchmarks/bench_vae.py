@@ -12,6 +12,7 @@ binarization (``tinygen.data.binarized_mnist``). Reports:
 
     python benchmarks/bench_vae.py --time-budget 3600 --objective iwae --k 5
     python benchmarks/bench_vae.py --quick                      # a smoke run, ~2 minutes
+    python benchmarks/bench_vae.py --throughput-only --objective iwae --k 5   # step speed
     python benchmarks/bench_vae.py --features --n-labels 100 1000
 
 References
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of, try_torch  # noqa: E402
+from _common import best_of_pair, try_torch  # noqa: E402
 
 D, H, Z = 784, 200, 50
 
@@ -44,8 +45,9 @@ def load(split, n=None):
 
 
 # ------------------------------------------------------------------ throughput
-def tinygen_rate(objective, k, batch_size, steps=20, repeats=3, seed=0):
-    """Samples/s of one tinygen training step (forward, backward, Adam) of the bench net."""
+def tinygen_runner(objective, k, batch_size, steps=20, seed=0):
+    """A warmed-up callable running ``steps`` tinygen training steps (forward, backward,
+    Adam) of the bench net."""
     from tinygen import Tensor
     from tinygen.models.vae import VAE
     from tinygen.optim import Adam
@@ -63,11 +65,11 @@ def tinygen_rate(objective, k, batch_size, steps=20, repeats=3, seed=0):
             opt.step()
 
     run()  # warm-up
-    return steps * batch_size / best_of(run, repeats)
+    return run
 
 
-def torch_rate(objective, k, batch_size, steps=20, repeats=3, seed=0):
-    """Samples/s of the same training step in PyTorch (CPU, float32), or None."""
+def torch_runner(objective, k, batch_size, steps=20, seed=0):
+    """The same in PyTorch (CPU, float32), or None when torch is not importable."""
     torch = try_torch()
     if torch is None:
         return None
@@ -109,7 +111,17 @@ def torch_rate(objective, k, batch_size, steps=20, repeats=3, seed=0):
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     run()
-    return steps * batch_size / best_of(run, repeats)
+    return run
+
+
+def throughput(objective, k, batch_size, steps=20, repeats=9):
+    """(ours, peer, ratio): samples/s of the best rounds, and the median per-round ratio of
+    ours to PyTorch's, the two timed alternately (``_common.best_of_pair``)."""
+    ours = tinygen_runner(objective, k, batch_size, steps)
+    peer = torch_runner(objective, k, batch_size, steps)
+    t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats)
+    n = steps * batch_size
+    return n / t_ours, (None if t_peer is None else n / t_peer), ratio
 
 
 # ---------------------------------------------------------------- the NLL run
@@ -217,6 +229,7 @@ def main(argv=None):
     )
     p.add_argument("--json", type=str, default=None, help="write the results here")
     p.add_argument("--no-throughput", action="store_true")
+    p.add_argument("--throughput-only", action="store_true", help="time the step, no training")
     p.add_argument("--features", action="store_true", help="run the few-label feature demo")
     p.add_argument("--n-labels", type=int, nargs="+", default=[100, 1000])
     p.add_argument("--ae-epochs", type=int, default=5)
@@ -234,17 +247,18 @@ def main(argv=None):
         results["features"] = feature_demo(args)
     else:
         if not args.no_throughput:
-            steps, reps = (5, 2) if args.quick else (20, 3)
-            ours = tinygen_rate(args.objective, args.k, args.batch_size, steps, reps)
-            peer = torch_rate(args.objective, args.k, args.batch_size, steps, reps)
+            steps, reps = (5, 2) if args.quick else (20, 9)
+            ours, peer, ratio = throughput(args.objective, args.k, args.batch_size, steps, reps)
             results["tinygen_samples_per_s"], results["torch_samples_per_s"] = ours, peer
             line = f"training step ({args.objective}, k={args.k}, batch {args.batch_size}): "
             line += f"tinygen {ours:.0f} samples/s"
             if peer is not None:
-                line += f" | torch CPU {peer:.0f} samples/s | ratio {ours / peer:.2f}x"
+                line += f" | torch CPU {peer:.0f} samples/s | ratio {ratio:.2f}x (median of rounds)"
             else:
                 line += " | torch not importable"
             print(line, flush=True)
+        if args.throughput_only:
+            return results
         r = train_and_evaluate(args)
         results.update(r)
         print(
