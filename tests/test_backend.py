@@ -162,3 +162,27 @@ def test_to_numpy_unwraps_only_tinygen_objects():
     p = nn.Parameter(np.ones(2, np.float32))
     np.testing.assert_array_equal(backend.to_numpy(p), np.ones(2))
     assert backend.get_array_module(Tensor([1.0]), p) is np
+
+
+def test_blas_threads_limits_this_thread_and_restores():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    with backend.blas_threads(1):
+        inside = a @ a.T
+    np.testing.assert_array_equal(inside, a @ a.T)
+    fns = backend._numpy_openblas()
+    if fns is None:  # another BLAS: the context manager does nothing, and says nothing
+        return
+    set_local = fns[0]
+
+    def current():
+        old = set_local(3)
+        set_local(old)
+        return old
+
+    before = current()
+    with backend.blas_threads(1):
+        assert current() == 1
+        with backend.blas_threads(2):
+            assert current() == 2
+        assert current() == 1
+    assert current() == before

@@ -30,6 +30,7 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
     "default_dtype",
+    "blas_threads",
     "BackendError",
 ]
 
@@ -139,6 +140,62 @@ def default_dtype(dtype):
         yield
     finally:
         _state["dtype"] = old
+
+
+# ------------------------------------------------------------------ BLAS threads
+_BLAS: dict = {}
+
+
+def _numpy_openblas():
+    """ctypes handles ``(set_local, get)`` of the OpenBLAS that NumPy's matmul calls, or
+    None (another BLAS, another OS, an OpenBLAS without per-thread settings)."""
+    if "fns" in _BLAS:
+        return _BLAS["fns"]
+    fns = None
+    try:
+        import ctypes  # noqa: PLC0415
+
+        np_dir = os.path.dirname(os.path.dirname(np.__file__))
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
+        for path in sorted(paths, key=lambda q: not q.startswith(np_dir)):
+            lib = ctypes.CDLL(path)
+            set_local = getattr(lib, "openblas_set_num_threads_local", None)
+            get = None
+            for sym in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                        "openblas_get_num_threads"):
+                get = get or getattr(lib, sym, None)
+            if set_local is not None and get is not None:
+                set_local.argtypes, set_local.restype = [ctypes.c_int], ctypes.c_int
+                get.argtypes, get.restype = [], ctypes.c_int
+                fns = (set_local, get)
+                break
+    except (OSError, AttributeError, ImportError):  # no /proc, no ctypes symbol, …
+        fns = None
+    _BLAS["fns"] = fns
+    return fns
+
+
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Context manager: NumPy's BLAS calls made *by this thread* use at most ``n`` threads.
+
+    # NOTE: speed. OpenBLAS splits even a small product (a 100 × 784 by 784 × 200 layer)
+    # over all cores; the hand-off costs more than it saves there, and its worker threads
+    # spin afterwards, slowing whatever runs next. OpenBLAS ≥ 0.3.27 has a per-thread
+    # setting (``openblas_set_num_threads_local``) that this uses through ctypes; with
+    # another BLAS (MKL, Accelerate) or on CuPy it does nothing.
+    """
+    fns = _numpy_openblas()
+    if fns is None:
+        yield
+        return
+    set_local = fns[0]
+    old = set_local(max(1, int(n)))  # the previous per-thread value (0: none, use global)
+    try:
+        yield
+    finally:
+        set_local(old)
 
 
 _env = os.environ.get("TINYGEN_BACKEND", "numpy").strip().lower() or "numpy"

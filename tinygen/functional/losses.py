@@ -54,18 +54,33 @@ class BCEWithLogits(Function):
     def forward(self, x, y):
         xp = get_array_module(x)
         self.x, self.y = x, y
-        return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
+        if x.ndim == 0 or x.shape != xp.broadcast_shapes(x.shape, y.shape):
+            return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
+        out = xp.result_type(x, y)
+        t = xp.abs(x).astype(out, copy=False)  # in place from here: two arrays, not seven
+        xp.negative(t, out=t)
+        xp.exp(t, out=t)
+        xp.log1p(t, out=t)  # log(1 + e^{−|x|})
+        loss = xp.maximum(x, 0).astype(out, copy=False)
+        loss += t
+        loss -= xp.multiply(x, y, out=t)
+        return loss
 
     def backward(self, g):
         xp = get_array_module(g)
         a, b = self.parents
         gx = gy = None
         if a.requires_grad:
-            s = xp.tanh(self.x * 0.5)  # σ(x) = ½(1 + tanh(x/2))
+            s = xp.asarray(self.x * 0.5, dtype=xp.result_type(self.x, self.y, g))
+            xp.tanh(s, out=s)  # σ(x) = ½(1 + tanh(x/2))
             s *= 0.5
             s += 0.5
             s -= self.y
-            gx = g * s
+            if s.shape == xp.broadcast_shapes(s.shape, g.shape):
+                s *= g
+                gx = s
+            else:
+                gx = g * s
         if b.requires_grad:
             gy = -g * self.x
         return gx, gy

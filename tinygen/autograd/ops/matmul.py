@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from ...backend import get_array_module
+import contextlib
+
+from ...backend import blas_threads, get_array_module
 from ..function import Function
+
+#: products with fewer multiply-adds than this run on one BLAS thread (see
+#: :func:`tinygen.backend.blas_threads`); 0 leaves every product to the BLAS's own choice.
+SINGLE_THREAD_MACS = 0
+
+_NULL = contextlib.nullcontext()
+
+
+def _threads_for(m, n, k):
+    """The BLAS-thread context for an (m × k) by (k × n) product."""
+    return blas_threads(1) if m * n * k < SINGLE_THREAD_MACS else _NULL
 
 
 class MatMul(Function):
@@ -54,7 +67,8 @@ class Linear(Function):
         self.x, self.W = x, W
         lead = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = x2 @ W.T
+        with _threads_for(x2.shape[0], W.shape[0], W.shape[1]):
+            y = x2 @ W.T
         if b is not None:
             y += b
         return y.reshape(lead + (W.shape[0],)) if x.ndim != 2 else y
@@ -63,11 +77,12 @@ class Linear(Function):
         ps = self.parents
         x, W = self.x, self.W
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gx = (g2 @ W).reshape(x.shape) if ps[0].requires_grad else None
-        gW = None
-        if ps[1].requires_grad:
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gW = g2.T @ x2
+        with _threads_for(g2.shape[0], W.shape[0], W.shape[1]):
+            gx = (g2 @ W).reshape(x.shape) if ps[0].requires_grad else None
+            gW = None
+            if ps[1].requires_grad:
+                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+                gW = g2.T @ x2
         if len(ps) == 3:
             return gx, gW, (g2.sum(axis=0) if ps[2].requires_grad else None)
         return gx, gW
