@@ -315,3 +315,18 @@ def test_every_documented_name_is_exported():
         assert callable(getattr(F, name)), name
         assert name in F.__all__
         assert getattr(F, name).__doc__, f"{name} has no docstring"
+
+
+def test_logsumexp_gives_exact_zero_gradient_to_negligible_terms():
+    # e^{-60} is below 10⁻¹⁹ of the largest term: no effect on the float32 sum, and its
+    # gradient (which would turn subnormal further down a graph) is an exact zero
+    x = Tensor(np.array([[0.0, -1.0, -60.0, -100.0]], dtype=np.float32), requires_grad=True)
+    y = F.logsumexp(x, axis=1)
+    ref = np.log(np.exp(np.array([0.0, -1.0, -60.0, -100.0])).sum())
+    np.testing.assert_allclose(y.numpy(), [ref], rtol=1e-7)
+    (y * 0.01).sum().backward()
+    g = x.grad[0]
+    assert g[2] == 0.0 and g[3] == 0.0
+    np.testing.assert_allclose(g[:2], 0.01 * np.exp([0.0, -1.0]) / np.exp(ref), rtol=1e-6)
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((g != 0) & (np.abs(g) < tiny))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-from ..autograd import Tensor
 from ..autograd.ops import Clip
 from ..functional._utils import as_float_tensor, float_dtype_of
+from ..functional.reductions import logsumexp as _logsumexp
 
 __all__ = [
     "LOG_2PI",
@@ -99,6 +99,4 @@ def logsumexp(x, axis):
 
     The gradient is softmax(x) along ``axis``; the shift m carries no gradient (it cancels).
     """
-    x = _t(x)
-    m = Tensor(x.data.max(axis=axis, keepdims=True))
-    return ((x - m).exp().sum(axis=axis, keepdims=True).log() + m).sum(axis=axis)
+    return _logsumexp(_t(x), axis=axis)  # tinygen.functional's (see its NOTE on tiny terms)
