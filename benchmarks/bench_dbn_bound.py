@@ -22,8 +22,14 @@ Usage::
 
     python benchmarks/bench_rbm.py --full --methods PCD --lr 0.05 --momentum 0 \\
         --final-momentum 0 --weight-decay 1e-4 --time-budget 3540 --save runs/rbm1h
-    python benchmarks/bench_dbn_bound.py runs/rbm1h.PCD.npz --log-z1 <from the line above> \\
-        --time-budget 900
+    python benchmarks/bench_dbn_bound.py runs/rbm1h.PCD.npz --log-z1 <from the line above>
+
+Measured (2026-11-22, one core each; first RBM: PCD, lr 0.05, 597 epochs in 59 min, log Z₁ =
+556.72 [555.95, 557.15]): top RBM 500-784 from the transposed start, PCD lr 0.005 → 0,
+no weight decay, 132 epochs in 10 min: bound −87.64 nats vs the RBM's −90.09 on all 10,000
+valid images (+2.44; log Z₂ = 559.48 [558.40, 559.99], so +1.94 at the worst end of Z₂'s
+interval and +1.17 with Z₁'s too). With lr 0.05 and weight decay 1e-4 the top RBM left the
+good starting point and the bound fell to −94.13: the top layer wants a small step size.
 """
 
 from __future__ import annotations
@@ -48,9 +54,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("rbm", help="checkpoint of the first RBM (.npz, RBM.save)")
     p.add_argument("--log-z1", type=float, default=None, help="log Z of the first RBM (AIS)")
-    p.add_argument("--time-budget", type=float, default=900.0, help="seconds of top training")
-    p.add_argument("--lr", type=float, default=0.05)
-    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--time-budget", type=float, default=600.0, help="seconds of top training")
+    p.add_argument("--lr", type=float, default=0.005)
+    p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--ais-betas", type=int, default=14500)
     p.add_argument("--ais-runs", type=int, default=100)
     p.add_argument("--n-eval", type=int, default=10000, help="valid images")
