@@ -104,13 +104,15 @@ def test_conv2d_gradients(case):
 
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("padding", [0, 1, 2])
-@pytest.mark.parametrize("chunk_bytes", [1, 1 << 30])
-def test_conv2d_wide_channels_every_lowering(stride, padding, chunk_bytes, monkeypatch):
+@pytest.mark.parametrize("chunk_bytes, threads", [(1, 1), (1, 3), (1 << 30, 2)])
+def test_conv2d_wide_channels_every_lowering(stride, padding, chunk_bytes, threads, monkeypatch):
     """16 channels and a 3×3 kernel take the row-split lowering at stride 1; tiny chunks
-    (one image each) and one big chunk must give the same values and gradients."""
+    (one image each) shared by 1 or 3 threads, and one big chunk, must all give the same
+    values and gradients."""
     monkeypatch.setattr(conv_kernels, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv_kernels, "N_THREADS", threads)
     rng = np.random.default_rng(stride * 10 + padding)
-    x = rng.standard_normal((3, 16, 6, 5))
+    x = rng.standard_normal((5, 16, 6, 5))
     w = rng.standard_normal((12, 16, 3, 3))
     b = rng.standard_normal(12)
     s, p = (stride, stride), (padding, padding)

@@ -43,9 +43,12 @@ Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from ...backend import get_array_module
+from ...backend import blas_threads, get_array_module
 
 __all__ = [
     "Geometry",
@@ -62,6 +65,53 @@ __all__ = [
 ]
 
 _CHUNK_BYTES = 2 << 20  # target size of one chunk's column matrix
+
+#: threads sharing a convolution's chunks on the NumPy backend (None: the CPUs available,
+#: at most 4; 1 turns the chunk-parallel loops off).
+N_THREADS = None
+_POOLS: dict = {}
+
+
+def _n_workers():
+    if N_THREADS is not None:
+        return max(1, int(N_THREADS))
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+def _run_chunks(xp, N, nb, work):
+    """Run ``work(chunks)`` over the chunks [(n0, n1), …] of ``nb`` images of a batch of N;
+    returns the list of its results (one per group of chunks).
+
+    # NOTE: speed. On NumPy with several CPUs the chunks are split into contiguous groups,
+    # one per thread, and each thread runs its group with a *single-threaded* BLAS
+    # (:func:`tinygen.backend.blas_threads`): the copies, shifted adds and scatter-adds of
+    # im2col/col2im, which NumPy runs on one core, then run on all of them, and the GEMMs
+    # stay as parallel as before. NumPy releases the GIL in copies, ufuncs and matmul. Each
+    # group writes its own images' slices of the output; the weight gradient is summed
+    # over the groups' partial results.
+    """
+    chunks = [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
+    n = min(_n_workers(), len(chunks)) if xp is np else 1
+    if n == 1:
+        return [work(chunks)]
+    size = -(-len(chunks) // n)
+    groups = [chunks[i : i + size] for i in range(0, len(chunks), size)]
+
+    def run(group):
+        with blas_threads(1):
+            return work(group)
+
+    key = (os.getpid(), len(groups) - 1)
+    pool = _POOLS.get(key)
+    if pool is None:
+        pool = _POOLS[key] = ThreadPoolExecutor(len(groups) - 1, "tinygen-conv")
+    futures = [pool.submit(run, grp) for grp in groups[1:]]
+    first = run(groups[0])
+    return [first] + [f.result() for f in futures]
 
 
 class Geometry:
@@ -179,16 +229,16 @@ def conv_forward(x, w, g: Geometry, b=None):
     return out
 
 
-def _im2col_chunks(x_pad, g, nb, dtype):
-    """Yield ``(n0, n1, cols)`` for chunks of ``nb`` images: the column matrix
-    cols[(n, y, x), (i, j, c)] = X_pad[n, sh·y+i, sw·x+j, c] of images n0:n1, of shape
-    ((n1 − n0)·Ho·Wo, kh·kw·C) and ``dtype``, in one buffer reused by the next chunk."""
+def _im2col_chunks(x_pad, g, nb, dtype, chunks):
+    """Yield ``(n0, n1, cols)`` for the chunks ``[(n0, n1), …]`` of at most ``nb`` images:
+    the column matrix cols[(n, y, x), (i, j, c)] = X_pad[n, sh·y+i, sw·x+j, c] of images
+    n0:n1, of shape ((n1 − n0)·Ho·Wo, kh·kw·C) and ``dtype``, in one buffer reused by the
+    next chunk."""
     xp = get_array_module(x_pad)
-    N, C = x_pad.shape[0], x_pad.shape[3]
+    C = x_pad.shape[3]
     buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=dtype)
     view = windows(x_pad, g)
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
+    for n0, n1 in chunks:
         cols = buf[: n1 - n0]
         xp.copyto(cols, view[n0:n1])
         yield n0, n1, cols.reshape(-1, g.kh * g.kw * C)
@@ -199,8 +249,12 @@ def _forward_im2col(x_pad, Wm, g, out):
     xp = get_array_module(x_pad)
     K, O = Wm.shape
     nb = _chunk_size(x_pad, x_pad.shape[0], g.Ho * g.Wo * K * x_pad.dtype.itemsize)
-    for n0, n1, cols in _im2col_chunks(x_pad, g, nb, x_pad.dtype):
-        xp.matmul(cols, Wm, out=out[n0:n1].reshape(-1, O))
+
+    def work(chunks):
+        for n0, n1, cols in _im2col_chunks(x_pad, g, nb, x_pad.dtype, chunks):
+            xp.matmul(cols, Wm, out=out[n0:n1].reshape(-1, O))
+
+    _run_chunks(xp, x_pad.shape[0], nb, work)
 
 
 class _RowCols:
@@ -252,19 +306,22 @@ def _forward_row_split(x, w, g, out, b=None):
     W3 = _row_weight(w)
     Kr, Kz = g.kw * C, g.kh * O
     nb = _chunk_size(x, N, g.Hp * g.Wo * max(Kr, Kz) * x.dtype.itemsize)
-    cols = _RowCols(x, g, nb)
-    zbuf = xp.empty((nb, g.Hp, g.Wo, g.kh, O), dtype=x.dtype)
     Ho = g.Ho
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
-        X3, Z = cols.chunk(n0, n1), zbuf[: n1 - n0]
-        xp.matmul(X3.reshape(-1, Kr), W3, out=Z.reshape(-1, Kz))
-        oc = out[n0:n1]
-        xp.add(Z[:, 0:Ho, :, 0], Z[:, 1 : 1 + Ho, :, 1], out=oc)
-        for i in range(2, g.kh):
-            oc += Z[:, i : i + Ho, :, i]
-        if b is not None:
-            oc += b
+
+    def work(chunks):
+        cols = _RowCols(x, g, nb)
+        zbuf = xp.empty((nb, g.Hp, g.Wo, g.kh, O), dtype=x.dtype)
+        for n0, n1 in chunks:
+            X3, Z = cols.chunk(n0, n1), zbuf[: n1 - n0]
+            xp.matmul(X3.reshape(-1, Kr), W3, out=Z.reshape(-1, Kz))
+            oc = out[n0:n1]
+            xp.add(Z[:, 0:Ho, :, 0], Z[:, 1 : 1 + Ho, :, 1], out=oc)
+            for i in range(2, g.kh):
+                oc += Z[:, i : i + Ho, :, i]
+            if b is not None:
+                oc += b
+
+    _run_chunks(xp, N, nb, work)
 
 
 def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True):
@@ -325,10 +382,16 @@ def _grad_weight_im2col(x, G, g, w_shape):
     K = g.kh * g.kw * C
     rows = g.Ho * g.Wo
     nb = _chunk_size(G, N, rows * K * G.dtype.itemsize)
-    dW = xp.zeros((K, O), dtype=G.dtype)
-    for n0, n1, cols in _im2col_chunks(pad_nhwc(x, g.ph, g.pw), g, nb, G.dtype):
-        dW += xp.matmul(cols.T, G2[n0 * rows : n1 * rows])
-    return weight_from_matrix(dW, w_shape)
+    x_pad = pad_nhwc(x, g.ph, g.pw)
+
+    def work(chunks):
+        dW = xp.zeros((K, O), dtype=G.dtype)
+        for n0, n1, cols in _im2col_chunks(x_pad, g, nb, G.dtype, chunks):
+            dW += xp.matmul(cols.T, G2[n0 * rows : n1 * rows])
+        return dW
+
+    parts = _run_chunks(xp, N, nb, work)
+    return weight_from_matrix(sum(parts[1:], parts[0]), w_shape)
 
 
 def _grad_input_col2im(G, w, g):
@@ -342,17 +405,20 @@ def _grad_input_col2im(G, w, g):
     K = WmT.shape[1]
     rows = g.Ho * g.Wo
     nb = _chunk_size(G, N, rows * K * G.dtype.itemsize)
-    buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=G.dtype)
     hi, wi = g.sh * (g.Ho - 1) + 1, g.sw * (g.Wo - 1) + 1  # extent of one offset's slice
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
-        dcols = buf[: n1 - n0]
-        xp.matmul(G2[n0 * rows : n1 * rows], WmT, out=dcols.reshape(-1, K))
-        dxc = dx[n0:n1]
-        # col2im: the adjoint of the strided window view, one strided add per kernel offset
-        for i in range(g.kh):
-            for j in range(g.kw):
-                dxc[:, i : i + hi : g.sh, j : j + wi : g.sw] += dcols[:, :, :, i, j]
+
+    def work(chunks):
+        buf = xp.empty((nb, g.Ho, g.Wo, g.kh, g.kw, C), dtype=G.dtype)
+        for n0, n1 in chunks:
+            dcols = buf[: n1 - n0]
+            xp.matmul(G2[n0 * rows : n1 * rows], WmT, out=dcols.reshape(-1, K))
+            dxc = dx[n0:n1]
+            # col2im: the adjoint of the strided window view, one strided add per offset
+            for i in range(g.kh):
+                for j in range(g.kw):
+                    dxc[:, i : i + hi : g.sh, j : j + wi : g.sw] += dcols[:, :, :, i, j]
+
+    _run_chunks(xp, N, nb, work)
     return dx[:, g.ph : g.ph + g.H, g.pw : g.pw + g.W]
 
 
@@ -373,31 +439,39 @@ def _backward_row_split(x, G, w, g, need_input, need_weight):
     O, C = w.shape[:2]
     Kr, Kz = g.kw * C, g.kh * O
     nb = _chunk_size(G, N, g.Hp * g.Wo * max(Kr, Kz) * G.dtype.itemsize)
-    dbuf = xp.zeros((min(nb, N), g.Hp, g.Wo, g.kh, O), dtype=G.dtype)  # rows G misses stay 0
-    if need_weight:
-        cols = _RowCols(x, g, nb)
-        dW3 = xp.zeros((Kr, Kz), dtype=G.dtype)
     if need_input:
         W3T = xp.ascontiguousarray(_row_weight(w).T)
         dx = xp.zeros((N, g.H, g.W, C), dtype=G.dtype)
-        dx3buf = xp.empty((min(nb, N), g.Hp, g.Wo, g.kw, C), dtype=G.dtype)
         rows = slice(g.ph, g.ph + g.H)
         spans = [(max(0, g.pw - j), min(g.Wo, g.W + g.pw - j), j) for j in range(g.kw)]
-    for n0 in range(0, N, nb):
-        n1 = min(N, n0 + nb)
-        D3 = dbuf[: n1 - n0]
-        for i in range(g.kh):
-            D3[:, i : i + Ho, :, i] = G[n0:n1]
-        D2 = D3.reshape(-1, Kz)
+
+    def work(chunks):
+        dbuf = xp.zeros((min(nb, N), g.Hp, g.Wo, g.kh, O), dtype=G.dtype)  # G's misses: 0
+        dW3 = None
         if need_weight:
-            dW3 += xp.matmul(cols.chunk(n0, n1).reshape(-1, Kr).T, D2)
+            cols = _RowCols(x, g, nb)
+            dW3 = xp.zeros((Kr, Kz), dtype=G.dtype)
         if need_input:
-            dX3 = dx3buf[: n1 - n0]
-            xp.matmul(D2, W3T, out=dX3.reshape(-1, Kr))
-            dxc = dx[n0:n1]
-            for lo, hi, j in spans:
-                if hi > lo:
-                    dxc[:, :, lo + j - g.pw : hi + j - g.pw] += dX3[:, rows, lo:hi, j]
+            dx3buf = xp.empty((min(nb, N), g.Hp, g.Wo, g.kw, C), dtype=G.dtype)
+        for n0, n1 in chunks:
+            D3 = dbuf[: n1 - n0]
+            for i in range(g.kh):
+                D3[:, i : i + Ho, :, i] = G[n0:n1]
+            D2 = D3.reshape(-1, Kz)
+            if need_weight:
+                dW3 += xp.matmul(cols.chunk(n0, n1).reshape(-1, Kr).T, D2)
+            if need_input:
+                dX3 = dx3buf[: n1 - n0]
+                xp.matmul(D2, W3T, out=dX3.reshape(-1, Kr))
+                dxc = dx[n0:n1]
+                for lo, hi, j in spans:
+                    if hi > lo:
+                        dxc[:, :, lo + j - g.pw : hi + j - g.pw] += dX3[:, rows, lo:hi, j]
+        return dW3
+
+    parts = _run_chunks(xp, N, nb, work)
+    if need_weight:
+        dW3 = sum(parts[1:], parts[0])
     dw = None
     if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j]
         dw = xp.ascontiguousarray(dW3.reshape(g.kw, C, g.kh, O).transpose(3, 1, 2, 0))
