@@ -180,11 +180,12 @@ def _numpy_openblas():
 def blas_threads(n: int):
     """Context manager: NumPy's BLAS calls made *by this thread* use at most ``n`` threads.
 
-    # NOTE: speed. OpenBLAS splits even a small product (a 100 × 784 by 784 × 200 layer)
-    # over all cores; the hand-off costs more than it saves there, and its worker threads
-    # spin afterwards, slowing whatever runs next. OpenBLAS ≥ 0.3.27 has a per-thread
-    # setting (``openblas_set_num_threads_local``) that this uses through ctypes; with
-    # another BLAS (MKL, Accelerate) or on CuPy it does nothing.
+    # NOTE: speed. For code that runs its own threads, each calling BLAS (the convolution's
+    # chunk threads, :mod:`tinygen.autograd.ops.conv_kernels`): without a limit every one
+    # of them would ask OpenBLAS for all the cores, and the cores would be oversubscribed.
+    # OpenBLAS ≥ 0.3.27 has a per-thread setting (``openblas_set_num_threads_local``) that
+    # this uses through ctypes; with another BLAS (MKL, Accelerate) or on CuPy it does
+    # nothing.
     """
     fns = _numpy_openblas()
     if fns is None:

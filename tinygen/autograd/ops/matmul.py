@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from ...backend import blas_threads, get_array_module
+from ...backend import get_array_module
 from ..function import Function
-
-#: products with fewer multiply-adds than this run on one BLAS thread (see
-#: :func:`tinygen.backend.blas_threads`); 0 leaves every product to the BLAS's own choice.
-SINGLE_THREAD_MACS = 0
-
-_NULL = contextlib.nullcontext()
-
-
-def _threads_for(m, n, k):
-    """The BLAS-thread context for an (m × k) by (k × n) product."""
-    return blas_threads(1) if m * n * k < SINGLE_THREAD_MACS else _NULL
 
 
 class MatMul(Function):
@@ -67,8 +54,7 @@ class Linear(Function):
         self.x, self.W = x, W
         lead = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        with _threads_for(x2.shape[0], W.shape[0], W.shape[1]):
-            y = x2 @ W.T
+        y = x2 @ W.T
         if b is not None:
             y += b
         return y.reshape(lead + (W.shape[0],)) if x.ndim != 2 else y
@@ -77,12 +63,11 @@ class Linear(Function):
         ps = self.parents
         x, W = self.x, self.W
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        with _threads_for(g2.shape[0], W.shape[0], W.shape[1]):
-            gx = (g2 @ W).reshape(x.shape) if ps[0].requires_grad else None
-            gW = None
-            if ps[1].requires_grad:
-                x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-                gW = g2.T @ x2
+        gx = (g2 @ W).reshape(x.shape) if ps[0].requires_grad else None
+        gW = None
+        if ps[1].requires_grad:
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gW = g2.T @ x2
         if len(ps) == 3:
             return gx, gW, (g2.sum(axis=0) if ps[2].requires_grad else None)
         return gx, gW
