@@ -6,12 +6,11 @@ Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .. import backend
+from .._threads import default_n_threads, thread_pool
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -23,26 +22,6 @@ CHUNK = 65536
 
 #: below this many elements in total, the update runs in the calling thread only.
 THREAD_MIN_SIZE = 262144
-
-_POOLS: dict = {}
-
-
-def _pool(n_workers):
-    """A shared pool of ``n_workers`` threads (NumPy ufuncs release the GIL, so blocks of the
-    update run truly in parallel)."""
-    key = (os.getpid(), n_workers)  # a forked child makes its own (the parent's threads
-    pool = _POOLS.get(key)  # do not exist there)
-    if pool is None:
-        pool = _POOLS[key] = ThreadPoolExecutor(n_workers, "tinygen-adam")
-    return pool
-
-
-def _default_threads():
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
 
 
 def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd):
@@ -132,7 +111,7 @@ class Adam(Optimizer):
         self.eps, self.weight_decay = float(eps), float(weight_decay)
         self.m_tilde = [None] * len(self.params)  # m / (1 − β₁)
         self.v_tilde = [None] * len(self.params)  # v / (1 − β₂)
-        self.n_threads = _default_threads() if n_threads is None else int(n_threads)
+        self.n_threads = default_n_threads() if n_threads is None else int(n_threads)
         if self.n_threads < 1:
             raise ValueError(f"n_threads must be >= 1, got {n_threads}")
         self._scratch = {}
@@ -224,7 +203,7 @@ class Adam(Optimizer):
                 groups.append(current)
                 current = []
         groups.append(current)
-        pool = _pool(n_workers - 1)
+        pool = thread_pool(n_workers - 1, "tinygen-adam")
         futures = [
             pool.submit(self._run_blocks, grp, w, consts) for w, grp in enumerate(groups[1:], 1)
         ]

@@ -43,11 +43,9 @@ Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
+from ..._threads import default_n_threads, thread_pool
 from ...backend import blas_threads, get_array_module
 
 __all__ = [
@@ -69,17 +67,6 @@ _CHUNK_BYTES = 2 << 20  # target size of one chunk's column matrix
 #: threads sharing a convolution's chunks on the NumPy backend (None: the CPUs available,
 #: at most 4; 1 turns the chunk-parallel loops off).
 N_THREADS = None
-_POOLS: dict = {}
-
-
-def _n_workers():
-    if N_THREADS is not None:
-        return max(1, int(N_THREADS))
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
 
 
 def _run_chunks(xp, N, nb, work):
@@ -95,7 +82,8 @@ def _run_chunks(xp, N, nb, work):
     # over the groups' partial results.
     """
     chunks = [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
-    n = min(_n_workers(), len(chunks)) if xp is np else 1
+    n_threads = default_n_threads() if N_THREADS is None else max(1, int(N_THREADS))
+    n = min(n_threads, len(chunks)) if xp is np else 1
     if n == 1:
         return [work(chunks)]
     size = -(-len(chunks) // n)
@@ -105,10 +93,7 @@ def _run_chunks(xp, N, nb, work):
         with blas_threads(1):
             return work(group)
 
-    key = (os.getpid(), len(groups) - 1)
-    pool = _POOLS.get(key)
-    if pool is None:
-        pool = _POOLS[key] = ThreadPoolExecutor(len(groups) - 1, "tinygen-conv")
+    pool = thread_pool(len(groups) - 1, "tinygen-conv")
     futures = [pool.submit(run, grp) for grp in groups[1:]]
     first = run(groups[0])
     return [first] + [f.result() for f in futures]
