@@ -54,7 +54,7 @@ class BCEWithLogits(Function):
     def forward(self, x, y):
         xp = get_array_module(x)
         self.x, self.y = x, y
-        if x.ndim == 0 or x.shape != xp.broadcast_shapes(x.shape, y.shape):
+        if x.ndim == 0 or x.shape != np.broadcast_shapes(x.shape, y.shape):
             return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
         out = xp.result_type(x, y)
         t = xp.abs(x).astype(out, copy=False)  # in place from here: two arrays, not seven
@@ -76,7 +76,7 @@ class BCEWithLogits(Function):
             s *= 0.5
             s += 0.5
             s -= self.y
-            if s.shape == xp.broadcast_shapes(s.shape, g.shape):
+            if s.shape == np.broadcast_shapes(s.shape, g.shape):
                 s *= g
                 gx = s
             else:

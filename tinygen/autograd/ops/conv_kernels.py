@@ -455,9 +455,8 @@ def _backward_row_split(x, G, w, g, need_input, need_weight):
         return dW3
 
     parts = _run_chunks(xp, N, nb, work)
-    if need_weight:
-        dW3 = sum(parts[1:], parts[0])
     dw = None
-    if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j]
+    if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j], summed over the thread groups
+        dW3 = sum(parts[1:], parts[0])
         dw = xp.ascontiguousarray(dW3.reshape(g.kw, C, g.kh, O).transpose(3, 1, 2, 0))
     return (dx if need_input else None), dw
