@@ -50,24 +50,21 @@ def main(argv=None):
     X = binarized_mnist("valid")[: args.eval_n].astype(np.float32)
     lls = []
     for path in (args.a, args.b):
-        saved = Path(f"{path}.valid_ll.npy")
-        if saved.exists() and not args.recompute:  # written by bench_vae.py --save
+        saved = Path(f"{path}.valid_ll.npy")  # written by bench_vae.py --save
+        ll = None
+        if saved.exists() and not args.recompute:
             ll = np.load(saved, allow_pickle=False)
-            if len(ll) == args.eval_n:
-                lls.append(ll)
-                print(
-                    f"{path}: NLL {-ll.mean():.3f} ± {ll.std(ddof=1) / math.sqrt(len(ll)):.3f} "
-                    f"nats ({len(ll)} valid images, from {saved.name})",
-                    flush=True,
-                )
-                continue
-        model = VAE.from_checkpoint(path)
-        t0 = time.perf_counter()
-        ll = model.log_likelihood(X, k=args.eval_k, batch_size=100, random_state=args.seed)
+            ll, source = (ll, f"from {saved.name}") if len(ll) == args.eval_n else (None, "")
+        if ll is None:
+            t0 = time.perf_counter()
+            ll = VAE.from_checkpoint(path).log_likelihood(
+                X, k=args.eval_k, batch_size=100, random_state=args.seed
+            )
+            source = f"k={args.eval_k}, {time.perf_counter() - t0:.0f} s"
         lls.append(ll)
         print(
             f"{path}: NLL {-ll.mean():.3f} ± {ll.std(ddof=1) / math.sqrt(len(ll)):.3f} nats "
-            f"(k={args.eval_k}, {len(ll)} valid images, {time.perf_counter() - t0:.0f} s)",
+            f"({len(ll)} valid images, {source})",
             flush=True,
         )
     mean, se, t = paired(*lls)

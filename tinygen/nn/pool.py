@@ -14,32 +14,36 @@ def _F():
     return F
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """What the pooling layers share: ``kernel_size``, ``stride`` (default: the kernel, as
+    PyTorch) and a forward through the functional named by ``function``."""
+
+    function = ""
+
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x):
+        return getattr(_F(), self.function)(x, self.kernel_size, self.stride)
+
+
+class MaxPool2d(_Pool2d):
     r"""Max pooling, :math:`y_{n,c,r,s} = \max_{i<k_h, j<k_w} x_{n,c,s_h r+i, s_w s+j}`.
 
     Input of shape (N, C, H, W); ``stride`` defaults to ``kernel_size`` (as PyTorch).
     """
 
-    def __init__(self, kernel_size, stride=None):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride
-
-    def forward(self, x):
-        return _F().max_pool2d(x, self.kernel_size, self.stride)
+    function = "max_pool2d"
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     r"""Average pooling, :math:`y_{n,c,r,s} = \frac{1}{k_h k_w}\sum_{i,j} x_{n,c,s_h r+i,s_w s+j}`.
 
     Input of shape (N, C, H, W); ``stride`` defaults to ``kernel_size``.
     """
 
-    def __init__(self, kernel_size, stride=None):
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride
-
-    def forward(self, x):
-        return _F().avg_pool2d(x, self.kernel_size, self.stride)
+    function = "avg_pool2d"
 
 
 class Upsample(Module):
