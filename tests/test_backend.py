@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -164,7 +165,7 @@ def test_to_numpy_unwraps_only_tinygen_objects():
     assert backend.get_array_module(Tensor([1.0]), p) is np
 
 
-def test_blas_threads_limits_this_thread_and_restores():
+def test_blas_threads_sets_a_process_wide_limit_and_restores_it():
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     with backend.blas_threads(1):
         inside = a @ a.T
@@ -172,17 +173,84 @@ def test_blas_threads_limits_this_thread_and_restores():
     fns = backend._numpy_openblas()
     if fns is None:  # another BLAS: the context manager does nothing, and says nothing
         return
-    set_local = fns[0]
-
-    def current():
-        old = set_local(3)
-        set_local(old)
-        return old
-
-    before = current()
+    get = fns[1]
+    before = get()
+    seen = []
     with backend.blas_threads(1):
-        assert current() == 1
-        with backend.blas_threads(2):
-            assert current() == 2
-        assert current() == 1
-    assert current() == before
+        assert get() == 1
+        t = threading.Thread(target=lambda: seen.append(get()))  # another thread sees it too
+        t.start()
+        t.join()
+        with backend.blas_threads(1):  # nested: the outer block restores
+            assert get() == 1
+        assert get() == 1
+    assert seen == [1]
+    assert get() == before
+
+
+def test_blas_threads_used_from_several_threads_restores_the_count():
+    fns = backend._numpy_openblas()
+    if fns is None:
+        return
+    get = fns[1]
+    before = get()
+    barrier = threading.Barrier(3)
+
+    def hold():
+        with backend.blas_threads(1):
+            barrier.wait()  # all three inside at once, then leave in any order
+            assert get() == 1
+
+    threads = [threading.Thread(target=hold) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert get() == before
+
+
+
+
+def test_set_blas_spin_checks_its_range():
+    with pytest.raises(ValueError, match="between 4 and 30"):
+        backend.set_blas_spin(3)
+    with pytest.raises(ValueError, match="between 4 and 30"):
+        backend.set_blas_spin(31)
+
+
+def test_set_blas_spin_restarts_the_pool_and_products_stay_right():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((300, 200)).astype(np.float32)
+    b = rng.standard_normal((200, 250)).astype(np.float32)
+    expected = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
+    if not backend.set_blas_spin(12):  # another BLAS: nothing to set, and nothing set
+        assert backend.blas_spin() is None or backend.blas_spin() != 12
+        return
+    try:
+        assert backend.blas_spin() == 12
+        assert os.environ["OPENBLAS_THREAD_TIMEOUT"] == "12"
+        for _ in range(3):  # the workers are started again by the first parallel product
+            np.testing.assert_allclose(a @ b, expected, rtol=1e-4, atol=1e-4)
+    finally:
+        backend.set_blas_spin(backend.BLAS_SPIN)
+    assert backend.blas_spin() == backend.BLAS_SPIN
+
+
+@pytest.mark.parametrize("user_value", [None, "20"])
+def test_import_sets_the_spin_unless_the_user_did(user_value):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT")}
+    if user_value is not None:
+        env["OPENBLAS_THREAD_TIMEOUT"] = user_value
+    code = (
+        "import numpy, tinygen.backend as b, os; "
+        "print(b.blas_spin(), os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    if backend._openblas_lib() is None:  # not OpenBLAS: nothing is set
+        assert out[1] == (user_value or "None")
+        return
+    want = user_value or str(backend.BLAS_SPIN)
+    assert out == [want, want]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from types import ModuleType
 
 import numpy as np
@@ -31,6 +32,9 @@ __all__ = [
     "set_default_dtype",
     "default_dtype",
     "blas_threads",
+    "set_blas_spin",
+    "blas_spin",
+    "BLAS_SPIN",
     "BackendError",
 ]
 
@@ -146,12 +150,12 @@ def default_dtype(dtype):
 _BLAS: dict = {}
 
 
-def _numpy_openblas():
-    """ctypes handles ``(set_local, get)`` of the OpenBLAS that NumPy's matmul calls, or
-    None (another BLAS, another OS, an OpenBLAS without per-thread settings)."""
-    if "fns" in _BLAS:
-        return _BLAS["fns"]
-    fns = None
+def _openblas_lib():
+    """ctypes handle of the OpenBLAS that NumPy's matmul calls, or None (another BLAS,
+    another OS)."""
+    if "lib" in _BLAS:
+        return _BLAS["lib"]
+    lib = None
     try:
         import ctypes  # noqa: PLC0415
 
@@ -160,44 +164,130 @@ def _numpy_openblas():
             paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
         for path in sorted(paths, key=lambda q: not q.startswith(np_dir)):
             lib = ctypes.CDLL(path)
-            set_local = getattr(lib, "openblas_set_num_threads_local", None)
-            get = None
-            for sym in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                        "openblas_get_num_threads"):
-                get = get or getattr(lib, sym, None)
-            if set_local is not None and get is not None:
-                set_local.argtypes, set_local.restype = [ctypes.c_int], ctypes.c_int
-                get.argtypes, get.restype = [], ctypes.c_int
-                fns = (set_local, get)
-                break
-    except (OSError, AttributeError, ImportError):  # no /proc, no ctypes symbol, …
-        fns = None
+            break
+    except (OSError, ImportError):  # no /proc, no ctypes
+        lib = None
+    _BLAS["lib"] = lib
+    return lib
+
+
+def _numpy_openblas():
+    """ctypes handles ``(set, get)`` of the global thread count of the OpenBLAS that NumPy's
+    matmul calls, or None (another BLAS, another OS)."""
+    if "fns" in _BLAS:
+        return _BLAS["fns"]
+    import ctypes  # noqa: PLC0415
+
+    fns, lib = None, _openblas_lib()
+    if lib is not None:
+        found = []
+        for names in (
+            ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+             "openblas_set_num_threads"),
+            ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+             "openblas_get_num_threads"),
+        ):
+            fn = next((getattr(lib, n) for n in names if hasattr(lib, n)), None)
+            found.append(fn)
+        set_, get = found
+        if set_ is not None and get is not None:
+            set_.argtypes, set_.restype = [ctypes.c_int], None
+            get.argtypes, get.restype = [], ctypes.c_int
+            fns = (set_, get)
     _BLAS["fns"] = fns
     return fns
 
 
+#: log₂ of the CPU cycles an idle OpenBLAS worker thread spins before it sleeps, as set by
+#: tinygen at import (OpenBLAS's own default is 28, about 0.1 s); see :func:`set_blas_spin`.
+BLAS_SPIN = 16
+
+
+def set_blas_spin(log2_cycles: int) -> bool:
+    """Let NumPy's OpenBLAS worker threads spin only 2^``log2_cycles`` CPU cycles (4 to 30)
+    after a parallel product before they sleep. Returns whether it could be applied.
+
+    # NOTE: speed. After every multi-threaded product OpenBLAS's idle workers busy-wait for
+    # the next one, by default for 2²⁸ cycles (about 0.1 s): they hold every core but the
+    # caller's. tinygen's own threads (the Adam update, the convolution chunks), started a
+    # few microseconds after the last product of a backward pass, then find no free core:
+    # on 2 CPUs the Adam update of the 1.4M-parameter MLP VAE took 6.1 ms right after a
+    # product and 4.0 ms with a 2¹⁶-cycle spin (``benchmarks/bench_autograd.py`` issue
+    # note). 2¹⁶ cycles (about 25 µs) still covers the gaps between the products of one
+    # layer. The setting is OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT``, which it reads when its
+    # thread pool starts; this sets the variable, has OpenBLAS re-read its environment
+    # (``openblas_read_env``) and stops the pool (``blas_thread_shutdown_``, as OpenBLAS
+    # does itself at ``fork``); the next parallel product restarts it with the new value.
+    # Call it while no other thread is inside a BLAS call. Nothing happens with another
+    # BLAS, an OpenMP build of OpenBLAS, or CuPy.
+    """
+    n = int(log2_cycles)
+    if not 4 <= n <= 30:
+        raise ValueError(f"log2_cycles must be between 4 and 30, got {log2_cycles}")
+    lib = _openblas_lib()
+    read_env = getattr(lib, "openblas_read_env", None) if lib is not None else None
+    shutdown = getattr(lib, "blas_thread_shutdown_", None) if lib is not None else None
+    if read_env is None or shutdown is None:
+        return False
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(n)
+    read_env()
+    shutdown()
+    return True
+
+
+def blas_spin():
+    """The spin setting (log₂ cycles) NumPy's OpenBLAS will use, or None if unknown."""
+    import ctypes  # noqa: PLC0415
+
+    lib = _openblas_lib()
+    get = getattr(lib, "openblas_thread_timeout", None) if lib is not None else None
+    if get is None:
+        return None
+    get.argtypes, get.restype = [], ctypes.c_int
+    return int(get()) or None
+
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_DEPTH = {"depth": 0, "saved": None}
+
+
 @contextlib.contextmanager
 def blas_threads(n: int):
-    """Context manager: NumPy's BLAS calls made *by this thread* use at most ``n`` threads.
+    """Context manager: NumPy's BLAS calls use at most ``n`` threads while it is open.
+
+    The limit is *process-wide* (OpenBLAS has one thread count for the whole process; its
+    ``openblas_set_num_threads_local`` sets that same global count in the usual pthreads
+    build). So it is entered once, by the thread that starts a group of worker threads,
+    around their whole run, and never by the workers themselves: nested and concurrent
+    uses share one count of open blocks, the first one sets the limit and the last one to
+    close restores the previous value.
 
     # NOTE: speed. For code that runs its own threads, each calling BLAS (the convolution's
-    # chunk threads, :mod:`tinygen.autograd.ops.conv_kernels`): without a limit every one
-    # of them would ask OpenBLAS for all the cores, and the cores would be oversubscribed.
-    # OpenBLAS ≥ 0.3.27 has a per-thread setting (``openblas_set_num_threads_local``) that
-    # this uses through ctypes; with another BLAS (MKL, Accelerate) or on CuPy it does
-    # nothing.
+    # chunk threads, :mod:`tinygen.autograd.ops.conv_kernels`): without a limit
+    # every one of them would ask OpenBLAS for all the cores, and the cores would be
+    # oversubscribed. With another BLAS (MKL, Accelerate) or on CuPy it does nothing.
     """
     fns = _numpy_openblas()
     if fns is None:
         yield
         return
-    set_local = fns[0]
-    old = set_local(max(1, int(n)))  # the previous per-thread value (0: none, use global)
+    set_, get = fns
+    with _BLAS_LOCK:
+        if _BLAS_DEPTH["depth"] == 0:
+            _BLAS_DEPTH["saved"] = get()
+            set_(max(1, int(n)))
+        _BLAS_DEPTH["depth"] += 1
     try:
         yield
     finally:
-        set_local(old)
+        with _BLAS_LOCK:
+            _BLAS_DEPTH["depth"] -= 1
+            if _BLAS_DEPTH["depth"] == 0:
+                set_(_BLAS_DEPTH["saved"])
 
 
 _env = os.environ.get("TINYGEN_BACKEND", "numpy").strip().lower() or "numpy"
 use(_env)
+# a user's own OPENBLAS_THREAD_TIMEOUT / GOTO_THREAD_TIMEOUT wins over tinygen's default
+if not (os.environ.get("OPENBLAS_THREAD_TIMEOUT") or os.environ.get("GOTO_THREAD_TIMEOUT")):
+    set_blas_spin(BLAS_SPIN)

@@ -89,14 +89,11 @@ def _run_chunks(xp, N, nb, work):
     size = -(-len(chunks) // n)
     groups = [chunks[i : i + size] for i in range(0, len(chunks), size)]
 
-    def run(group):
-        with blas_threads(1):
-            return work(group)
-
     pool = thread_pool(len(groups) - 1, "tinygen-conv")
-    futures = [pool.submit(run, grp) for grp in groups[1:]]
-    first = run(groups[0])
-    return [first] + [f.result() for f in futures]
+    with blas_threads(1):  # process-wide: set here, once, not by each worker
+        futures = [pool.submit(work, grp) for grp in groups[1:]]
+        first = work(groups[0])
+        return [first] + [f.result() for f in futures]
 
 
 class Geometry:
