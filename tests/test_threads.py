@@ -1,7 +1,14 @@
-"""The worker-thread helpers shared by Adam and the convolution kernels."""
+"""The worker-thread helpers shared by Adam, the convolution kernels and fused element-wise
+ops."""
 
 import os
 
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygen import _threads
 from tinygen._threads import default_n_threads, thread_pool
 
 
@@ -17,3 +24,40 @@ def test_thread_pool_is_shared_per_name_and_size():
     assert thread_pool(1, "tinygen-test") is not a
     assert thread_pool(2, "tinygen-other") is not a
     assert sorted(a.map(lambda i: i * i, range(5))) == [0, 1, 4, 9, 16]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 7), min_size=0, max_size=4).map(tuple),
+    block=st.integers(1, 40),
+)
+def test_blocks_tile_every_element_exactly_once(shape, block):
+    hits = np.zeros(shape, dtype=np.int64)
+    for index in _threads.blocks(shape, block):
+        hits[index] += 1
+    assert (hits == 1).all()
+
+
+def test_blocks_are_about_the_asked_size():
+    idx = _threads.blocks((5, 100, 784), 65536)
+    sizes = [np.zeros((5, 100, 784))[i].size for i in idx]
+    assert sum(sizes) == 5 * 100 * 784
+    assert max(sizes) <= 65536 and min(sizes) >= 65536 // 2
+    assert len(_threads.blocks((3,), 65536)) == 1
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_run_blockwise_result_does_not_depend_on_threads(n_threads, monkeypatch):
+    monkeypatch.setattr(_threads, "THREAD_MIN_ELEMS", 1)  # threads even for a small array
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 30, 50)).astype(np.float32)
+    out = np.full_like(x, np.nan)
+
+    def kernel(i):
+        np.exp(x[i], out=out[i])
+        out[i] *= 2.0
+
+    monkeypatch.setattr(_threads, "BLOCK_ELEMS", 64)
+    assert len(_threads.blocks(x.shape)) >= 3
+    _threads.run_blockwise(kernel, x.shape, n_threads=n_threads)
+    np.testing.assert_array_equal(out, np.exp(x) * np.float32(2.0))

@@ -1,8 +1,9 @@
 """Worker threads for NumPy work split by hand (NumPy releases the GIL in ufuncs, copies and
 matmul, so the pieces of one big array operation run truly in parallel).
 
-Used by :class:`tinygen.optim.Adam` (blocks of the update) and the convolution kernels
-(chunks of the batch). CuPy needs none of this: its kernels are already parallel.
+Used by :class:`tinygen.optim.Adam` (blocks of the update), the convolution kernels
+(chunks of the batch) and fused element-wise ops (:func:`run_blockwise`). CuPy needs none
+of this: its kernels are already parallel.
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["default_n_threads", "thread_pool"]
+import numpy as np
+
+__all__ = [
+    "default_n_threads",
+    "thread_pool",
+    "blocks",
+    "run_blockwise",
+    "BLOCK_ELEMS",
+    "THREAD_MIN_ELEMS",
+]
 
 _POOLS: dict = {}
 
@@ -33,3 +43,67 @@ def thread_pool(n_workers: int, name: str) -> ThreadPoolExecutor:
     if pool is None:
         pool = _POOLS[key] = ThreadPoolExecutor(n_workers, name)
     return pool
+
+
+#: element-wise kernels split their arrays into blocks of about this many elements (a few
+#: such blocks of every array in play fit in a core's L2 cache together)
+BLOCK_ELEMS = 65536
+
+#: and share the blocks among threads when the arrays have at least this many elements
+THREAD_MIN_ELEMS = 262144
+
+
+def blocks(shape, block_elems=None):
+    """Index tuples that tile an array of ``shape`` into blocks of about ``block_elems``
+    elements (None: :data:`BLOCK_ELEMS`): every leading index (all axes but the last two)
+    times an even split of the second-to-last axis; a 1-D shape is split along its only
+    axis. Every element is in exactly one block."""
+    shape = tuple(int(n) for n in shape)
+    block_elems = BLOCK_ELEMS if block_elems is None else max(1, int(block_elems))
+    if len(shape) == 0:
+        return [(Ellipsis,)]  # a[...] of a 0-d array is a 0-d view, writable in place
+    if len(shape) == 1:
+        n = shape[0]
+        k = max(1, -(-n // block_elems))
+        step = max(1, -(-n // k))
+        return [(slice(i, i + step),) for i in range(0, n, step)] or [(slice(0, 0),)]
+    rows, cols = shape[-2], shape[-1]
+    k = max(1, min(rows, -(-rows * cols // block_elems)))
+    step = max(1, -(-rows // k))
+    splits = [slice(i, i + step) for i in range(0, rows, step)] or [slice(0, 0)]
+    return [lead + (s,) for lead in np.ndindex(*shape[:-2]) for s in splits]
+
+
+def run_blockwise(kernel, shape, n_threads=None):
+    """Call ``kernel(index)`` for every index of :func:`blocks` (``shape``), each block once.
+
+    # NOTE: speed. An element-wise computation of several passes (a fused loss, its
+    # gradient) runs block by block so that all its passes over one block hit the CPU
+    # cache, and, for arrays of at least :data:`THREAD_MIN_ELEMS` elements, the blocks are
+    # shared by ``n_threads`` threads (None: the CPUs available, at most 4). NumPy releases
+    # the GIL inside ufuncs, so the threads run at once. Blocks are disjoint, so the result
+    # does not depend on the number of threads. NumPy arrays only; CuPy kernels are
+    # already parallel.
+    """
+    idx = blocks(shape)
+    size = int(np.prod(shape)) if len(shape) else 1
+    n = default_n_threads() if n_threads is None else max(1, int(n_threads))
+    n = min(n, len(idx)) if size >= THREAD_MIN_ELEMS else 1
+    if n == 1:
+        for i in idx:
+            kernel(i)
+        return
+    per = -(-len(idx) // n)
+    groups = [idx[i : i + per] for i in range(0, len(idx), per)]
+
+    def work(group):
+        for i in group:
+            kernel(i)
+
+    pool = thread_pool(len(groups) - 1, "tinygen-blocks")
+    futures = [pool.submit(work, grp) for grp in groups[1:]]
+    try:
+        work(groups[0])
+    finally:
+        for f in futures:
+            f.result()

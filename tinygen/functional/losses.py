@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .._threads import run_blockwise
 from ..autograd import Function, OpError, Tensor
 from ..backend import get_array_module
 from ._utils import as_float_tensor, check_reduction, float_dtype_of, reduce_loss
@@ -57,13 +58,21 @@ class BCEWithLogits(Function):
         if x.ndim == 0 or x.shape != np.broadcast_shapes(x.shape, y.shape):
             return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
         out = xp.result_type(x, y)
-        t = xp.abs(x).astype(out, copy=False)  # in place from here: two arrays, not seven
-        xp.negative(t, out=t)
-        xp.exp(t, out=t)
-        xp.log1p(t, out=t)  # log(1 + e^{−|x|})
-        loss = xp.maximum(x, 0).astype(out, copy=False)
-        loss += t
-        loss -= xp.multiply(x, y, out=t)
+        loss = xp.empty(x.shape, dtype=out)  # in place from here: two arrays, not seven
+        t = xp.empty(x.shape, dtype=out)
+        yb = xp.broadcast_to(y, x.shape)
+
+        def kernel(i):
+            tb, lb, xb = t[i], loss[i], x[i]
+            xp.abs(xb, out=tb)
+            xp.negative(tb, out=tb)
+            xp.exp(tb, out=tb)
+            xp.log1p(tb, out=tb)  # log(1 + e^{−|x|})
+            xp.maximum(xb, 0, out=lb)
+            lb += tb
+            lb -= xp.multiply(xb, yb[i], out=tb)
+
+        _elementwise(xp, kernel, x.shape)
         return loss
 
     def backward(self, g):
@@ -71,19 +80,35 @@ class BCEWithLogits(Function):
         a, b = self.parents
         gx = gy = None
         if a.requires_grad:
-            s = xp.asarray(self.x * 0.5, dtype=xp.result_type(self.x, self.y, g))
-            xp.tanh(s, out=s)  # σ(x) = ½(1 + tanh(x/2))
-            s *= 0.5
-            s += 0.5
-            s -= self.y
-            if s.shape == np.broadcast_shapes(s.shape, g.shape):
-                s *= g
-                gx = s
-            else:
-                gx = g * s
+            x = self.x
+            shape = np.broadcast_shapes(x.shape, g.shape)
+            s = xp.empty(shape, dtype=xp.result_type(x, self.y, g))
+            xb, yb, gb = (xp.broadcast_to(v, shape) for v in (x, self.y, g))
+
+            def kernel(i):
+                sb = s[i]
+                xp.multiply(xb[i], 0.5, out=sb)
+                xp.tanh(sb, out=sb)  # σ(x) = ½(1 + tanh(x/2))
+                sb *= 0.5
+                sb += 0.5
+                sb -= yb[i]
+                sb *= gb[i]
+
+            _elementwise(xp, kernel, shape)
+            gx = s
         if b.requires_grad:
             gy = -g * self.x
         return gx, gy
+
+
+def _elementwise(xp, kernel, shape):
+    """Run an element-wise ``kernel(index)`` over blocks of ``shape``: cache-sized blocks,
+    shared among threads for large arrays, on NumPy (:func:`tinygen._threads.run_blockwise`);
+    one call on the whole array on CuPy."""
+    if xp is np:
+        run_blockwise(kernel, shape)
+    else:
+        kernel(...)
 
 
 def _bce_with_logits_composite(logits, target) -> Tensor:
