@@ -18,6 +18,8 @@ __all__ = [
     "thread_pool",
     "blocks",
     "run_blockwise",
+    "memory_order",
+    "run_elementwise",
     "BLOCK_ELEMS",
     "THREAD_MIN_ELEMS",
 ]
@@ -55,23 +57,24 @@ THREAD_MIN_ELEMS = 262144
 
 def blocks(shape, block_elems=None):
     """Index tuples that tile an array of ``shape`` into blocks of about ``block_elems``
-    elements (None: :data:`BLOCK_ELEMS`): every leading index (all axes but the last two)
-    times an even split of the second-to-last axis; a 1-D shape is split along its only
-    axis. Every element is in exactly one block."""
+    elements (None: :data:`BLOCK_ELEMS`), each block a run of whole trailing sub-arrays:
+    axis ``a`` is the innermost axis whose sub-arrays together exceed ``block_elems``; it
+    is split evenly, and every index of the axes before it gets its own blocks. In a
+    C-contiguous array every block is one contiguous stretch of memory. Every element is
+    in exactly one block."""
     shape = tuple(int(n) for n in shape)
     block_elems = BLOCK_ELEMS if block_elems is None else max(1, int(block_elems))
-    if len(shape) == 0:
-        return [(Ellipsis,)]  # a[...] of a 0-d array is a 0-d view, writable in place
-    if len(shape) == 1:
-        n = shape[0]
-        k = max(1, -(-n // block_elems))
-        step = max(1, -(-n // k))
-        return [(slice(i, i + step),) for i in range(0, n, step)] or [(slice(0, 0),)]
-    rows, cols = shape[-2], shape[-1]
-    k = max(1, min(rows, -(-rows * cols // block_elems)))
-    step = max(1, -(-rows // k))
-    splits = [slice(i, i + step) for i in range(0, rows, step)] or [slice(0, 0)]
-    return [lead + (s,) for lead in np.ndindex(*shape[:-2]) for s in splits]
+    inner, a = 1, len(shape) - 1
+    while a >= 0 and shape[a] * inner <= block_elems:
+        inner *= shape[a]
+        a -= 1
+    if a < 0:  # the whole array fits in one block
+        return [(Ellipsis,)]
+    n = shape[a]
+    k = max(1, min(n, -(-n * inner // block_elems)))
+    step = -(-n // k)
+    splits = [slice(i, i + step) for i in range(0, n, step)]
+    return [lead + (s,) for lead in np.ndindex(*shape[:a]) for s in splits]
 
 
 def run_blockwise(kernel, shape, n_threads=None):
@@ -107,3 +110,18 @@ def run_blockwise(kernel, shape, n_threads=None):
     finally:
         for f in futures:
             f.result()
+
+
+def memory_order(a):
+    """The axis permutation ``p`` for which ``a.transpose(p)`` walks ``a``'s memory in order
+    (its axes sorted by decreasing stride), so that :func:`blocks` of that view are
+    contiguous runs of memory; an NCHW view of channels-last data gives (0, 2, 3, 1)."""
+    return tuple(sorted(range(a.ndim), key=lambda k: -abs(a.strides[k])))
+
+
+def run_elementwise(kernel, *arrays):
+    """Call ``kernel(*views)`` on matching blocks of ``arrays`` (all of one shape), in
+    ``arrays[0]``'s memory order, through :func:`run_blockwise`."""
+    p = memory_order(arrays[0])
+    views = [a.transpose(p) for a in arrays]
+    run_blockwise(lambda i: kernel(*[v[i] for v in views]), views[0].shape)
