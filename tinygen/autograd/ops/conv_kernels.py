@@ -81,13 +81,18 @@ def _run_chunks(xp, N, nb, work):
     # group writes its own images' slices of the output; the weight gradient is summed
     # over the groups' partial results.
     """
-    chunks = [(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)]
     n_threads = default_n_threads() if N_THREADS is None else max(1, int(N_THREADS))
-    n = min(n_threads, len(chunks)) if xp is np else 1
-    if n == 1:
-        return [work(chunks)]
-    size = -(-len(chunks) // n)
-    groups = [chunks[i : i + size] for i in range(0, len(chunks), size)]
+    n = min(n_threads, N) if xp is np and N > nb else 1  # one chunk: no threads
+    if n <= 1:
+        return [work([(n0, min(N, n0 + nb)) for n0 in range(0, N, nb)])]
+    # n near-equal ranges of images, one per thread, each cut into chunks of at most nb
+    # (cutting the chunk list instead left one thread 6 chunks to the other's 5 at N = 32)
+    edges = [N * t // n for t in range(n + 1)]
+    groups = [
+        [(n0, min(hi, n0 + nb)) for n0 in range(lo, hi, nb)]
+        for lo, hi in zip(edges[:-1], edges[1:])
+        if hi > lo
+    ]
 
     pool = thread_pool(len(groups) - 1, "tinygen-conv")
     with blas_threads(1):  # process-wide: set here, once, not by each worker
