@@ -18,7 +18,7 @@ def best_of(fn, repeats=5):
     return min(times)
 
 
-def best_of_pair(ours, peer, repeats=5, settle=0.5):
+def best_of_pair(ours, peer, repeats=5, settle=0.5, ratios=None):
     """Time ``ours()`` and ``peer()`` (``peer`` may be None) alternately, ``repeats`` times.
 
     Returns ``(best_ours, best_peer, median_ratio)``: the smallest wall-clock seconds of
@@ -28,6 +28,7 @@ def best_of_pair(ours, peer, repeats=5, settle=0.5):
     far steadier than a ratio of two separately timed best-ofs. Before each run the
     process sleeps ``settle`` seconds, so that the idle-spinning worker threads of the
     other side's thread pool (OpenBLAS, OpenMP) have gone to sleep and do not compete.
+    A list passed as ``ratios`` receives the per-round ratios (see :func:`quartiles`).
     """
     t_ours, t_peer = [], []
     for _ in range(repeats):
@@ -38,10 +39,25 @@ def best_of_pair(ours, peer, repeats=5, settle=0.5):
             t_peer.append(best_of(peer, 1))
     if peer is None:
         return min(t_ours), None, None
-    ratios = sorted(p / o for o, p in zip(t_ours, t_peer))
-    k = len(ratios)
-    median = ratios[k // 2] if k % 2 else 0.5 * (ratios[k // 2 - 1] + ratios[k // 2])
-    return min(t_ours), min(t_peer), median
+    rounds = sorted(p / o for o, p in zip(t_ours, t_peer))
+    if ratios is not None:
+        ratios.extend(rounds)
+    return min(t_ours), min(t_peer), quartiles(rounds)[1]
+
+
+def quartiles(values):
+    """(first quartile, median, third quartile) of ``values`` (linear interpolation)."""
+    v = sorted(values)
+    if not v:
+        raise ValueError("quartiles of no values")
+
+    def at(q):
+        pos = q * (len(v) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(v) - 1)
+        return v[lo] + (pos - lo) * (v[hi] - v[lo])
+
+    return at(0.25), at(0.5), at(0.75)
 
 
 def try_torch():
@@ -53,14 +69,17 @@ def try_torch():
     return torch
 
 
-def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None):
+def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None, spread=None):
     """Print one line: our figure, the peer's and the ratio (≥1 means we win).
 
     ``ratio`` (e.g. the median of per-round ratios from :func:`best_of_pair`) is printed
-    when given; otherwise the ratio of the two figures."""
+    when given; otherwise the ratio of the two figures. ``spread`` = (q1, q3), the
+    quartiles of the per-round ratios, is printed after it."""
     line = f"{case:<34s} tinygen {ours:10.1f} {unit}"
     if peer is not None:
         if ratio is None:
             ratio = ours / peer if higher_is_better else peer / ours
         line += f" | torch {peer:10.1f} {unit} | ratio {ratio:5.2f}x"
+        if spread is not None:
+            line += f" (rounds {spread[0]:.2f}-{spread[1]:.2f})"
     print(line, flush=True)

@@ -11,7 +11,8 @@ Ours and PyTorch run alternately (rounds of a few steps each); each line gives t
 round of each side and the *median* over rounds of the per-round ratio (see
 ``_common.best_of_pair``: this VM's speed drifts by tens of percent within a minute).
 
-Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]``
+Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]
+[--rounds N]``; with a peer each line also gives the quartiles of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_of_pair, report, try_torch  # noqa: E402
+from _common import best_of_pair, quartiles, report, try_torch  # noqa: E402
 
 import tinygen.functional as F  # noqa: E402
 from tinygen import Tensor, nn, optim  # noqa: E402
 
 BATCH_MLP, BATCH_PIX = 100, 32
+
+
+def _spread(rounds):
+    """(q1, q3) of the per-round ratios, or None without a peer."""
+    return quartiles(rounds)[::2] if rounds else None
 
 
 # ----------------------------------------------------------------------------- MLP VAE
@@ -98,10 +104,11 @@ def bench_mlp(steps, repeats):
                 topt.step()
 
         trun()
-    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats)
+    rounds = []
+    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats, ratios=rounds)
     peer = None if t_peer is None else steps * BATCH_MLP / t_peer
     report("MLP VAE step (batch 100)", steps * BATCH_MLP / t_ours, "samples/s", peer,
-           ratio=ratio)
+           ratio=ratio, spread=_spread(rounds))
 
 
 # ------------------------------------------------------------------------- PixelCNN
@@ -166,10 +173,11 @@ def bench_pixelcnn(steps, repeats):
                 topt.step()
 
         trun()
-    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats)
+    rounds = []
+    t_ours, t_peer, ratio = best_of_pair(run, trun, repeats, ratios=rounds)
     peer = None if t_peer is None else steps * BATCH_PIX / t_peer
     report("PixelCNN-shaped step (batch 32)", steps * BATCH_PIX / t_ours, "images/s", peer,
-           ratio=ratio)
+           ratio=ratio, spread=_spread(rounds))
 
 
 # ------------------------------------------------------------------------- overhead
@@ -206,6 +214,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="fewer steps and repeats")
     p.add_argument("--case", choices=["mlp", "pixelcnn", "overhead", "all"], default="all")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="alternating rounds per case (default 7 for mlp, 11 for pixelcnn)")
     args = p.parse_args(argv)
     torch = try_torch()
     if torch is not None and args.threads:
@@ -214,9 +224,9 @@ def main(argv=None):
     t0 = time.perf_counter()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
     if args.case in ("mlp", "all"):
-        bench_mlp(steps=10 if q else 40, repeats=2 if q else 7)
+        bench_mlp(steps=10 if q else 40, repeats=args.rounds or (2 if q else 7))
     if args.case in ("pixelcnn", "all"):
-        bench_pixelcnn(steps=2 if q else 2, repeats=2 if q else 11)
+        bench_pixelcnn(steps=2, repeats=args.rounds or (2 if q else 11))
     if args.case in ("overhead", "all"):
         bench_overhead(n_ops=10_000, repeats=3 if q else 7)
     print(f"total {time.perf_counter() - t0:.1f} s")

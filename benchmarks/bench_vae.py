@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of_pair, try_torch  # noqa: E402
+from _common import best_of_pair, quartiles, try_torch  # noqa: E402
 
 D, H, Z = 784, 200, 50
 
@@ -114,12 +114,13 @@ def torch_runner(objective, k, batch_size, steps=20, seed=0):
     return run
 
 
-def throughput(objective, k, batch_size, steps=20, repeats=9):
+def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None):
     """(ours, peer, ratio): samples/s of the best rounds, and the median per-round ratio of
-    ours to PyTorch's, the two timed alternately (``_common.best_of_pair``)."""
+    ours to PyTorch's, the two timed alternately (``_common.best_of_pair``; a list given as
+    ``ratios`` receives the per-round ratios)."""
     ours = tinygen_runner(objective, k, batch_size, steps)
     peer = torch_runner(objective, k, batch_size, steps)
-    t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats)
+    t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats, ratios=ratios)
     n = steps * batch_size
     return n / t_ours, (None if t_peer is None else n / t_peer), ratio
 
@@ -230,6 +231,7 @@ def main(argv=None):
     p.add_argument("--json", type=str, default=None, help="write the results here")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--throughput-only", action="store_true", help="time the step, no training")
+    p.add_argument("--rounds", type=int, default=None, help="alternating timing rounds (9)")
     p.add_argument("--features", action="store_true", help="run the few-label feature demo")
     p.add_argument("--n-labels", type=int, nargs="+", default=[100, 1000])
     p.add_argument("--ae-epochs", type=int, default=5)
@@ -247,13 +249,18 @@ def main(argv=None):
         results["features"] = feature_demo(args)
     else:
         if not args.no_throughput:
-            steps, reps = (5, 2) if args.quick else (20, 9)
-            ours, peer, ratio = throughput(args.objective, args.k, args.batch_size, steps, reps)
+            steps, reps = (5, 2) if args.quick else (20, args.rounds or 9)
+            rounds = []
+            ours, peer, ratio = throughput(
+                args.objective, args.k, args.batch_size, steps, reps, ratios=rounds
+            )
             results["tinygen_samples_per_s"], results["torch_samples_per_s"] = ours, peer
             line = f"training step ({args.objective}, k={args.k}, batch {args.batch_size}): "
             line += f"tinygen {ours:.0f} samples/s"
             if peer is not None:
-                line += f" | torch CPU {peer:.0f} samples/s | ratio {ratio:.2f}x (median of rounds)"
+                q1, _, q3 = quartiles(rounds)
+                line += f" | torch CPU {peer:.0f} samples/s | ratio {ratio:.2f}x (median of rounds;"
+                line += f" quartiles {q1:.2f}-{q3:.2f})"
             else:
                 line += " | torch not importable"
             print(line, flush=True)

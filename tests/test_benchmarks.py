@@ -34,3 +34,18 @@ def test_paired_difference_and_its_standard_error():
     assert abs(mean - 0.3) < 4 * se
     assert se == pytest.approx(np.sqrt(0.5) / np.sqrt(4000), rel=0.1)  # not 20/√N
     assert t > 10
+
+
+def test_best_of_pair_hands_back_the_round_ratios(monkeypatch):
+    times = iter([1.0, 2.0, 2.0, 2.0, 1.0, 3.0])
+    monkeypatch.setattr(_common, "best_of", lambda fn, repeats=1: next(times))
+    rounds = []
+    _common.best_of_pair(None, lambda: None, repeats=3, settle=0, ratios=rounds)
+    assert sorted(rounds) == pytest.approx([1.0, 2.0, 3.0])
+
+
+def test_quartiles_interpolate():
+    assert _common.quartiles([3.0, 1.0, 2.0, 4.0, 5.0]) == pytest.approx((2.0, 3.0, 4.0))
+    assert _common.quartiles([1.0, 2.0]) == pytest.approx((1.25, 1.5, 1.75))
+    with pytest.raises(ValueError):
+        _common.quartiles([])
