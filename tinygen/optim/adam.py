@@ -20,8 +20,10 @@ __all__ = ["Adam"]
 #: instead of streaming every full array from memory ten times.
 CHUNK = 65536
 
-#: below this many elements in total, the update runs in the calling thread only.
-THREAD_MIN_SIZE = 262144
+#: below this many elements in total, the update runs in the calling thread only (measured
+#: on 2 CPUs: 425k parameters took 1.41 ms on one thread and 1.61 ms on two, waking the
+#: worker costing more than it saved; 600k took 1.57 and 1.32 ms).
+THREAD_MIN_SIZE = 524288
 
 
 def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd):
