@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...backend import get_array_module
 from ..function import Function
 
@@ -56,21 +54,9 @@ class Linear(Function):
         self.x, self.W = x, W
         lead = x.shape[:-1]
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        if isinstance(x2, np.ndarray) and x2.flags.c_contiguous:
-            # NOTE: speed. yᵀ = W xᵀ, then one transposing copy back to row-major y: for a
-            # batch of 100 OpenBLAS runs W·xᵀ (both operands row-major) about 25% faster
-            # than x·Wᵀ (100×500 by 500×500: 350-390 µs instead of 500 µs on 2 CPUs), more
-            # than the copy costs; the MLP-VAE step gained 4-7% (alternating A/B in one
-            # process, issue 3's note). Keeping yᵀ's column-major layout instead slowed
-            # the element-wise ops downstream (mixed layouts) and lost.
-            yT = W @ x2.T
-            if b is not None:
-                yT += b[:, None]
-            y = np.ascontiguousarray(yT.T)
-        else:
-            y = x2 @ W.T
-            if b is not None:
-                y += b
+        y = x2 @ W.T
+        if b is not None:
+            y += b
         return y.reshape(lead + (W.shape[0],)) if x.ndim != 2 else y
 
     def backward(self, g):
