@@ -64,8 +64,8 @@ __all__ = [
 
 #: target size of one chunk's column matrix. 1 MiB: with the chunk's output buffer, about
 #: as big again, it stays within a core's 2 MiB L2 cache; on the PixelCNN-shaped step (64
-#: channels, 28×28, batch 32) this meant 1 image per chunk instead of 3 and a step 6-10%
-#: faster than with 2 MiB (alternating A/B in one process; 4 MiB was 5% slower).
+#: channels, 28×28, batch 32) this meant 1 image per chunk instead of 3 and a step about
+#: 5% faster than with 2 MiB (A/B in one process, either variant first; 4 MiB was slower).
 _CHUNK_BYTES = 1 << 20
 
 #: threads sharing a convolution's chunks on the NumPy backend (None: the CPUs available,
