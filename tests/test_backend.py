@@ -254,3 +254,25 @@ def test_import_sets_the_spin_unless_the_user_did(user_value):
         return
     want = user_value or str(backend.BLAS_SPIN)
     assert out == [want, want]
+
+
+def test_the_blas_controls_reach_numpys_openblas_even_after_scipy():
+    """SciPy's wheels load a second OpenBLAS; the thread and spin settings must act on the
+    one NumPy's matmul calls, whichever was loaded first."""
+    code = (
+        "import scipy.linalg, tinygen.backend as b\n"
+        "lib = b._openblas_lib()\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "numpys = [l.split()[-1] for l in maps.splitlines()\n"
+        "          if 'openblas' in l.lower() and b._is_numpys(l.split()[-1])]\n"
+        "print(bool(numpys), lib is not None and b._is_numpys(lib._name))\n"
+    )
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    except subprocess.CalledProcessError as exc:  # no /proc/self/maps, no SciPy, …
+        pytest.skip(f"cannot inspect the loaded libraries here: {exc.stderr[-200:]}")
+    if out[0] == "False":
+        pytest.skip("NumPy does not carry its own OpenBLAS here")
+    assert out == ["True", "True"]

@@ -150,6 +150,13 @@ def default_dtype(dtype):
 _BLAS: dict = {}
 
 
+def _is_numpys(path):
+    """Whether a loaded library's path is inside NumPy's package or its ``numpy.libs``."""
+    np_pkg = os.path.dirname(np.__file__)
+    parent = os.path.basename(os.path.dirname(path))
+    return path.startswith(np_pkg + os.sep) or parent.startswith("numpy")
+
+
 def _openblas_lib():
     """ctypes handle of the OpenBLAS that NumPy's matmul calls, or None (another BLAS,
     another OS)."""
@@ -159,10 +166,11 @@ def _openblas_lib():
     try:
         import ctypes  # noqa: PLC0415
 
-        np_dir = os.path.dirname(os.path.dirname(np.__file__))
         with open("/proc/self/maps") as f:
             paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-        for path in sorted(paths, key=lambda q: not q.startswith(np_dir)):
+        # NumPy's own copy first (its wheels keep it in ``numpy.libs``): SciPy's wheels
+        # bring a second OpenBLAS, with its own thread pool, in ``scipy.libs``
+        for path in sorted(paths, key=lambda q: (not _is_numpys(q), q)):
             lib = ctypes.CDLL(path)
             break
     except (OSError, ImportError):  # no /proc, no ctypes
