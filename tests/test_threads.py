@@ -2,6 +2,7 @@
 ops."""
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -61,3 +62,34 @@ def test_run_blockwise_result_does_not_depend_on_threads(n_threads, monkeypatch)
     assert len(_threads.blocks(x.shape)) >= 3
     _threads.run_blockwise(kernel, x.shape, n_threads=n_threads)
     np.testing.assert_array_equal(out, np.exp(x) * np.float32(2.0))
+
+
+def test_run_groups_returns_results_in_order_and_waits_for_all():
+    assert _threads.run_groups([lambda: 1], "tinygen-test") == [1]
+    assert _threads.run_groups([lambda i=i: i * i for i in range(4)], "tinygen-test") == [
+        0,
+        1,
+        4,
+        9,
+    ]
+    done = []
+
+    def slow():
+        time.sleep(0.05)
+        done.append(True)
+
+    def fail():
+        raise RuntimeError("first task failed")
+
+    with pytest.raises(RuntimeError, match="first task failed"):
+        _threads.run_groups([fail, slow], "tinygen-test")
+    assert done == [True]  # the worker's task had finished before the error came out
+
+
+def test_memory_order_walks_channels_last_data_in_memory_order():
+    nhwc = np.zeros((2, 5, 6, 3), np.float32)
+    nchw_view = nhwc.transpose(0, 3, 1, 2)
+    p = _threads.memory_order(nchw_view)
+    assert p == (0, 2, 3, 1)
+    assert nchw_view.transpose(p).flags.c_contiguous
+    assert _threads.memory_order(np.zeros((4, 3))) == (0, 1)

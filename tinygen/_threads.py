@@ -2,20 +2,23 @@
 matmul, so the pieces of one big array operation run truly in parallel).
 
 Used by :class:`tinygen.optim.Adam` (blocks of the update), the convolution kernels
-(chunks of the batch) and fused element-wise ops (:func:`run_blockwise`). CuPy needs none
-of this: its kernels are already parallel.
+(chunks of the batch) and fused element-wise ops (:func:`run_elementwise`). CuPy needs
+none of this: its kernels are already parallel.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
 __all__ = [
     "default_n_threads",
     "thread_pool",
+    "run_groups",
     "blocks",
     "run_blockwise",
     "memory_order",
@@ -45,6 +48,21 @@ def thread_pool(n_workers: int, name: str) -> ThreadPoolExecutor:
     if pool is None:
         pool = _POOLS[key] = ThreadPoolExecutor(n_workers, name)
     return pool
+
+
+def run_groups(tasks, name):
+    """Run the zero-argument callables ``tasks`` at once, ``tasks[0]`` in the calling thread
+    and the others on the pool :func:`thread_pool` (``len(tasks) − 1``, ``name``); returns
+    their results in order, after every task has finished (also when one raised)."""
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    pool = thread_pool(len(tasks) - 1, name)
+    futures = [pool.submit(task) for task in tasks[1:]]
+    try:
+        first = tasks[0]()
+    finally:
+        rest = [f.result() for f in futures]
+    return [first] + rest
 
 
 #: element-wise kernels split their arrays into blocks of about this many elements (a few
@@ -89,27 +107,16 @@ def run_blockwise(kernel, shape, n_threads=None):
     # already parallel.
     """
     idx = blocks(shape)
-    size = int(np.prod(shape)) if len(shape) else 1
     n = default_n_threads() if n_threads is None else max(1, int(n_threads))
-    n = min(n, len(idx)) if size >= THREAD_MIN_ELEMS else 1
-    if n == 1:
-        for i in idx:
-            kernel(i)
-        return
+    n = min(n, len(idx)) if math.prod(shape) >= THREAD_MIN_ELEMS else 1
     per = -(-len(idx) // n)
-    groups = [idx[i : i + per] for i in range(0, len(idx), per)]
 
     def work(group):
         for i in group:
             kernel(i)
 
-    pool = thread_pool(len(groups) - 1, "tinygen-blocks")
-    futures = [pool.submit(work, grp) for grp in groups[1:]]
-    try:
-        work(groups[0])
-    finally:
-        for f in futures:
-            f.result()
+    groups = [idx[i : i + per] for i in range(0, len(idx), per)]
+    run_groups([partial(work, group) for group in groups], "tinygen-blocks")
 
 
 def memory_order(a):
@@ -120,8 +127,12 @@ def memory_order(a):
 
 
 def run_elementwise(kernel, *arrays):
-    """Call ``kernel(*views)`` on matching blocks of ``arrays`` (all of one shape), in
-    ``arrays[0]``'s memory order, through :func:`run_blockwise`."""
+    """Call ``kernel(*views)`` on matching blocks of ``arrays`` (all of one shape; broadcast
+    views are fine), in ``arrays[0]``'s memory order, through :func:`run_blockwise`. On
+    CuPy arrays, one call on the whole arrays."""
+    if not isinstance(arrays[0], np.ndarray):
+        kernel(*arrays)
+        return
     p = memory_order(arrays[0])
     views = [a.transpose(p) for a in arrays]
     run_blockwise(lambda i: kernel(*[v[i] for v in views]), views[0].shape)

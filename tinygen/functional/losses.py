@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._threads import run_blockwise
+from .._threads import run_elementwise
 from ..autograd import Function, OpError, Tensor
 from ..backend import get_array_module
 from ._utils import as_float_tensor, check_reduction, float_dtype_of, reduce_loss
@@ -60,19 +60,17 @@ class BCEWithLogits(Function):
         out = xp.result_type(x, y)
         loss = xp.empty(x.shape, dtype=out)  # in place from here: two arrays, not seven
         t = xp.empty(x.shape, dtype=out)
-        yb = xp.broadcast_to(y, x.shape)
 
-        def kernel(i):
-            tb, lb, xb = t[i], loss[i], x[i]
+        def kernel(lb, xb, yb, tb):
             xp.abs(xb, out=tb)
             xp.negative(tb, out=tb)
             xp.exp(tb, out=tb)
             xp.log1p(tb, out=tb)  # log(1 + e^{−|x|})
             xp.maximum(xb, 0, out=lb)
             lb += tb
-            lb -= xp.multiply(xb, yb[i], out=tb)
+            lb -= xp.multiply(xb, yb, out=tb)
 
-        _elementwise(xp, kernel, x.shape)
+        run_elementwise(kernel, loss, x, xp.broadcast_to(y, x.shape), t)  # in loss's order
         return loss
 
     def backward(self, g):
@@ -83,32 +81,20 @@ class BCEWithLogits(Function):
             x = self.x
             shape = np.broadcast_shapes(x.shape, g.shape)
             s = xp.empty(shape, dtype=xp.result_type(x, self.y, g))
-            xb, yb, gb = (xp.broadcast_to(v, shape) for v in (x, self.y, g))
 
-            def kernel(i):
-                sb = s[i]
-                xp.multiply(xb[i], 0.5, out=sb)
+            def kernel(sb, xb, yb, gb):
+                xp.multiply(xb, 0.5, out=sb)
                 xp.tanh(sb, out=sb)  # σ(x) = ½(1 + tanh(x/2))
                 sb *= 0.5
                 sb += 0.5
-                sb -= yb[i]
-                sb *= gb[i]
+                sb -= yb
+                sb *= gb
 
-            _elementwise(xp, kernel, shape)
+            run_elementwise(kernel, s, *(xp.broadcast_to(v, shape) for v in (x, self.y, g)))
             gx = s
         if b.requires_grad:
             gy = -g * self.x
         return gx, gy
-
-
-def _elementwise(xp, kernel, shape):
-    """Run an element-wise ``kernel(index)`` over blocks of ``shape``: cache-sized blocks,
-    shared among threads for large arrays, on NumPy (:func:`tinygen._threads.run_blockwise`);
-    one call on the whole array on CuPy."""
-    if xp is np:
-        run_blockwise(kernel, shape)
-    else:
-        kernel(...)
 
 
 def _bce_with_logits_composite(logits, target) -> Tensor:

@@ -6,11 +6,12 @@ Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from .. import backend
-from .._threads import default_n_threads, thread_pool
+from .._threads import default_n_threads, run_groups
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -205,10 +206,5 @@ class Adam(Optimizer):
                 groups.append(current)
                 current = []
         groups.append(current)
-        pool = thread_pool(n_workers - 1, "tinygen-adam")
-        futures = [
-            pool.submit(self._run_blocks, grp, w, consts) for w, grp in enumerate(groups[1:], 1)
-        ]
-        self._run_blocks(groups[0], 0, consts)
-        for f in futures:
-            f.result()
+        tasks = [partial(self._run_blocks, grp, w, consts) for w, grp in enumerate(groups)]
+        run_groups(tasks, "tinygen-adam")

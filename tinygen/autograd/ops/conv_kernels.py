@@ -43,9 +43,11 @@ Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from ..._threads import default_n_threads, thread_pool
+from ..._threads import default_n_threads, run_groups
 from ...backend import blas_threads, get_array_module
 
 __all__ = [
@@ -98,11 +100,8 @@ def _run_chunks(xp, N, nb, work):
         if hi > lo
     ]
 
-    pool = thread_pool(len(groups) - 1, "tinygen-conv")
     with blas_threads(1):  # process-wide: set here, once, not by each worker
-        futures = [pool.submit(work, grp) for grp in groups[1:]]
-        first = work(groups[0])
-        return [first] + [f.result() for f in futures]
+        return run_groups([partial(work, grp) for grp in groups], "tinygen-conv")
 
 
 class Geometry:
