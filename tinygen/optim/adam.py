@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend
 from .._threads import default_n_threads, run_groups
-from .optimizer import Optimizer
+from .optimizer import FLUSH_EVERY, Optimizer, flush_tiny_
 
 __all__ = ["Adam"]
 
@@ -27,9 +27,10 @@ CHUNK = 65536
 THREAD_MIN_SIZE = 524288
 
 
-def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd):
+def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd, flush=False):
     """In place: θ ← θ − α m̃ / (√ṽ + ε̃) after m̃ ← β₁ m̃ + g, ṽ ← β₂ ṽ + g² (10 array passes;
-    two more with weight decay). ``s`` and ``w`` are scratch arrays of θ's shape."""
+    two more with weight decay). ``s`` and ``w`` are scratch arrays of θ's shape. With
+    ``flush``, m̃ and ṽ are then swept of near-subnormal values (:func:`flush_tiny_`)."""
     if wd:
         xp.multiply(theta, wd, out=w)
         w += g
@@ -44,6 +45,9 @@ def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd):
     xp.divide(m, s, out=s)
     s *= alpha
     theta -= s
+    if flush:
+        flush_tiny_(xp, m)
+        flush_tiny_(xp, v)
 
 
 class Adam(Optimizer):
@@ -151,7 +155,7 @@ class Adam(Optimizer):
         for th, g, m, v in blocks:
             s, w = self._scratch_for(np, th.dtype, CHUNK, worker)
             k = th.size
-            _adam_update(np, th, g, m, v, s[:k], w[:k], *consts)
+            _adam_update(np, th, g, m, v, s[:k], w[:k], *consts)  # block by block: in cache
 
     def step(self) -> None:
         """Apply one Adam update to every parameter that has a gradient (in place)."""
@@ -161,7 +165,8 @@ class Adam(Optimizer):
         alpha = self.lr * (1.0 - b1) / ((1.0 - b1**t) * r)
         eps_t = self.eps / r
         wd = self.weight_decay
-        consts = (b1, b2, alpha, eps_t, wd)
+        flush = t % FLUSH_EVERY == 0  # sweep m̃, ṽ of near-subnormal values (flush_tiny_)
+        consts = (b1, b2, alpha, eps_t, wd, flush)
         blocks = []  # flat (θ, g, m̃, ṽ) blocks of the NumPy parameters
         for i, p in enumerate(self.params):
             g = p.grad

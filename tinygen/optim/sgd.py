@@ -6,7 +6,7 @@ Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 from __future__ import annotations
 
 from .. import backend
-from .optimizer import Optimizer
+from .optimizer import FLUSH_EVERY, Optimizer, flush_tiny_
 
 __all__ = ["SGD"]
 
@@ -81,5 +81,7 @@ class SGD(Optimizer):
                 else:
                     b *= theta.dtype.type(mu)
                     b += theta.dtype.type(1.0 - tau) * g
+                    if self.t % FLUSH_EVERY == 0:  # before b decays into subnormals
+                        flush_tiny_(backend.get_array_module(b), b)
                 g = g + theta.dtype.type(mu) * b if self.nesterov else b
             theta -= theta.dtype.type(lr) * g
