@@ -12,7 +12,16 @@ round of each side and the *median* over rounds of the per-round ratio (see
 ``_common.best_of_pair``: this VM's speed drifts by tens of percent within a minute).
 
 Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]
-[--rounds N]``; with a peer each line also gives the quartiles of the per-round ratios.
+[--rounds N] [--trained-steps N]``; with a peer each line also gives the quartiles of the
+per-round ratios.
+
+``--trained-steps N`` trains both MLP VAEs N steps before the timed rounds, so the rounds
+time steps from the steady state of a training run rather than its first few hundred:
+from about step 800 on, half of Adam's first moments in this model belong to weights whose
+gradient has become exactly zero (dead ReLU units) and have decayed into subnormal
+numbers unless the optimizer flushes them (tinygen does, ``tinygen.optim.optimizer.
+flush_tiny_``; PyTorch does not unless ``torch.set_flush_denormal(True)``), and arithmetic
+on subnormals is ~100× slower on CPUs. ``--peer-ftz`` turns that PyTorch switch on.
 """
 
 from __future__ import annotations
@@ -64,7 +73,7 @@ class MLPVAE(nn.Module):
         return (rec + kl) * (1.0 / x.shape[0])
 
 
-def bench_mlp(steps, repeats):
+def bench_mlp(steps, repeats, trained_steps=0, peer_ftz=False):
     rng = np.random.default_rng(0)
     X = (rng.random((steps, BATCH_MLP, 784)) < 0.3).astype(np.float32)
     E = rng.standard_normal((steps, BATCH_MLP, 50)).astype(np.float32)
@@ -78,7 +87,8 @@ def bench_mlp(steps, repeats):
             loss.backward()
             opt.step()
 
-    run()  # warm-up
+    for _ in range(max(1, -(-trained_steps // steps))):  # warm-up (and pre-training)
+        run()
     torch = try_torch()
     trun = None
     if torch is not None:
@@ -103,11 +113,16 @@ def bench_mlp(steps, repeats):
                 ((rec + kl) / BATCH_MLP).backward()
                 topt.step()
 
-        trun()
+        if peer_ftz:
+            torch.set_flush_denormal(True)
+        for _ in range(max(1, -(-trained_steps // steps))):
+            trun()
     rounds = []
     t_ours, t_peer, ratio = best_of_pair(run, trun, repeats, ratios=rounds)
     peer = None if t_peer is None else steps * BATCH_MLP / t_peer
-    report("MLP VAE step (batch 100)", steps * BATCH_MLP / t_ours, "samples/s", peer,
+    after = f", after {trained_steps} steps" if trained_steps else ""
+    what = f"MLP VAE step (batch 100{after})"
+    report(what, steps * BATCH_MLP / t_ours, "samples/s", peer,
            ratio=ratio, spread=_spread(rounds))
 
 
@@ -216,6 +231,10 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--rounds", type=int, default=None,
                    help="alternating rounds per case (default 7 for mlp, 11 for pixelcnn)")
+    p.add_argument("--trained-steps", type=int, default=0,
+                   help="train the MLP VAEs this many steps before timing (steady state)")
+    p.add_argument("--peer-ftz", action="store_true",
+                   help="torch.set_flush_denormal(True) for the MLP VAE peer")
     args = p.parse_args(argv)
     torch = try_torch()
     if torch is not None and args.threads:
@@ -224,7 +243,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
     if args.case in ("mlp", "all"):
-        bench_mlp(steps=10 if q else 40, repeats=args.rounds or (2 if q else 7))
+        bench_mlp(steps=10 if q else 40, repeats=args.rounds or (2 if q else 7),
+                  trained_steps=args.trained_steps, peer_ftz=args.peer_ftz)
     if args.case in ("pixelcnn", "all"):
         bench_pixelcnn(steps=2, repeats=args.rounds or (2 if q else 11))
     if args.case in ("overhead", "all"):
