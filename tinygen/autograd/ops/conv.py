@@ -91,12 +91,12 @@ class Conv2d(Function):
         ps = self.parents
         g = self.g
         G = get_array_module(grad).ascontiguousarray(_nhwc(grad))
-        dx, dw = conv_backward(self.x, G, self.w, g, ps[0].requires_grad, ps[1].requires_grad)
+        need_bias = len(ps) == 3 and ps[2].requires_grad
+        dx, dw, db = conv_backward(
+            self.x, G, self.w, g, ps[0].requires_grad, ps[1].requires_grad, need_bias
+        )
         dx = _nchw(dx) if dx is not None else None
-        if len(ps) == 3:
-            db = G.reshape(-1, G.shape[3]).sum(axis=0) if ps[2].requires_grad else None
-            return dx, dw, db
-        return dx, dw
+        return (dx, dw, db) if len(ps) == 3 else (dx, dw)
 
 
 class ConvTranspose2d(Function):

@@ -314,7 +314,7 @@ def _forward_row_split(x, w, g, out, b=None):
     _run_chunks(xp, N, nb, work)
 
 
-def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True):
+def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True, need_bias=False):
     """Gradients of Y = pad(X) ⋆ w given G = ∂L/∂Y.
 
         ∂L/∂w[o, c, i, j] = Σ_{n, y, x} X_pad[n, sh·y + i, sw·x + j, c] · G[n, y, x, o],
@@ -326,29 +326,32 @@ def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True):
         ``need_weight``.
     G : array of shape (N, Ho, Wo, O), contiguous
     w : array of shape (O, C, kh, kw)
-    need_input, need_weight : bool
-        Which gradients to compute.
+    need_input, need_weight, need_bias : bool
+        Which gradients to compute (the bias one, ∂L/∂b = Σ_{n, y, x} G[n, y, x, ·], for a
+        convolution with a bias).
 
     Returns
     -------
     dx : array of shape (N, H, W, C) or None
     dw : array of shape (O, C, kh, kw), contiguous, or None
+    db : array of shape (O,) or None
     """
     xp = get_array_module(G)
     O, C = w.shape[:2]
     G2 = G.reshape(-1, O)
+    if _use_row_split(g, C, O):
+        return _backward_row_split(x, G, w, g, need_input, need_weight, need_bias)
+    db = G2.sum(axis=0) if need_bias else None
     if _is_pointwise(g) and g.ph == g.pw == 0:  # dX = G·Wmᵀ, dWm = Xᵀ·G
         dx = (G2 @ weight_matrix(w).T).reshape(G.shape[:3] + (C,)) if need_input else None
         dw = None
         if need_weight:
             x2 = xp.ascontiguousarray(x).reshape(-1, C)
             dw = weight_from_matrix(x2.T @ G2, w.shape)
-        return dx, dw
-    if _use_row_split(g, C, O):
-        return _backward_row_split(x, G, w, g, need_input, need_weight)
+        return dx, dw, db
     dw = _grad_weight_im2col(x, G, g, w.shape) if need_weight else None
     dx = _grad_input_col2im(G, w, g) if need_input else None
-    return dx, dw
+    return dx, dw, db
 
 
 def conv_grad_weight(x, G, g: Geometry, w_shape):
@@ -412,7 +415,7 @@ def _grad_input_col2im(G, w, g):
     return dx[:, g.ph : g.ph + g.H, g.pw : g.pw + g.W]
 
 
-def _backward_row_split(x, G, w, g, need_input, need_weight):
+def _backward_row_split(x, G, w, g, need_input, need_weight, need_bias=False):
     """Backward of :func:`_forward_row_split` (stride 1). The adjoint of the shifted sum
     Y[y] = Σ_i Z[y + i, i] is
 
@@ -423,7 +426,14 @@ def _backward_row_split(x, G, w, g, need_input, need_weight):
         ∂L/∂W3 = X3ᵀ · D3,     ∂L/∂X3 = D3 · W3ᵀ,
 
     ∂L/∂X_pad[n, r, x + j, c] += ∂L/∂X3[n, r, x, j, c] (k_w shifted adds, straight into the
-    unpadded ∂L/∂X)."""
+    unpadded ∂L/∂X). With ``need_bias`` also ∂L/∂b = Σ_{n, y, x} G[n, y, x, ·], summed chunk
+    by chunk while G's chunk is in the cache; returns (dx, dw, db).
+
+    # NOTE: speed. The kernel column whose shifted slice covers all of ∂L/∂X (j = p_w when
+    # the width is kept) is *copied* into it and the others added, so ∂L/∂X needs no
+    # zero-filled start and one pass fewer; the weight-gradient GEMM of each chunk writes
+    # into one reused buffer.
+    """
     xp = get_array_module(G)
     N, Ho = G.shape[0], g.Ho
     O, C = w.shape[:2]
@@ -431,37 +441,51 @@ def _backward_row_split(x, G, w, g, need_input, need_weight):
     nb = _chunk_size(G, N, g.Hp * g.Wo * max(Kr, Kz) * G.dtype.itemsize)
     if need_input:
         W3T = xp.ascontiguousarray(_row_weight(w).T)
-        dx = xp.zeros((N, g.H, g.W, C), dtype=G.dtype)
         rows = slice(g.ph, g.ph + g.H)
         spans = [(max(0, g.pw - j), min(g.Wo, g.W + g.pw - j), j) for j in range(g.kw)]
+        # a span that writes every column of ∂L/∂X starts it (copy), the others add to it
+        full = [sp for sp in spans if sp[1] - sp[0] == g.W and sp[0] + sp[2] - g.pw == 0]
+        first = full[0] if full else None
+        rest = [sp for sp in spans if sp is not first and sp[1] > sp[0]]
+        dx = (xp.empty if first else xp.zeros)((N, g.H, g.W, C), dtype=G.dtype)
 
     def work(chunks):
         dbuf = xp.zeros((min(nb, N), g.Hp, g.Wo, g.kh, O), dtype=G.dtype)  # G's misses: 0
-        dW3 = None
+        dW3 = db = None
         if need_weight:
             cols = _RowCols(x, g, nb)
             dW3 = xp.zeros((Kr, Kz), dtype=G.dtype)
+            part = xp.empty((Kr, Kz), dtype=G.dtype)
+        if need_bias:
+            db = xp.zeros(O, dtype=G.dtype)
         if need_input:
             dx3buf = xp.empty((min(nb, N), g.Hp, g.Wo, g.kw, C), dtype=G.dtype)
         for n0, n1 in chunks:
-            D3 = dbuf[: n1 - n0]
+            D3, Gc = dbuf[: n1 - n0], G[n0:n1]
             for i in range(g.kh):
-                D3[:, i : i + Ho, :, i] = G[n0:n1]
+                D3[:, i : i + Ho, :, i] = Gc
+            if need_bias:
+                db += Gc.reshape(-1, O).sum(axis=0)
             D2 = D3.reshape(-1, Kz)
             if need_weight:
-                dW3 += xp.matmul(cols.chunk(n0, n1).reshape(-1, Kr).T, D2)
+                xp.matmul(cols.chunk(n0, n1).reshape(-1, Kr).T, D2, out=part)
+                dW3 += part
             if need_input:
                 dX3 = dx3buf[: n1 - n0]
                 xp.matmul(D2, W3T, out=dX3.reshape(-1, Kr))
                 dxc = dx[n0:n1]
-                for lo, hi, j in spans:
-                    if hi > lo:
-                        dxc[:, :, lo + j - g.pw : hi + j - g.pw] += dX3[:, rows, lo:hi, j]
-        return dW3
+                if first is not None:
+                    lo, hi, j = first
+                    xp.copyto(dxc, dX3[:, rows, lo:hi, j])
+                for lo, hi, j in rest:
+                    dxc[:, :, lo + j - g.pw : hi + j - g.pw] += dX3[:, rows, lo:hi, j]
+        return dW3, db
 
     parts = _run_chunks(xp, N, nb, work)
-    dw = None
+    dw = db = None
     if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j], summed over the thread groups
-        dW3 = sum(parts[1:], parts[0])
+        dW3 = sum(p[0] for p in parts[1:]) + parts[0][0] if len(parts) > 1 else parts[0][0]
         dw = xp.ascontiguousarray(dW3.reshape(g.kw, C, g.kh, O).transpose(3, 1, 2, 0))
-    return (dx if need_input else None), dw
+    if need_bias:
+        db = sum(p[1] for p in parts[1:]) + parts[0][1] if len(parts) > 1 else parts[0][1]
+    return (dx if need_input else None), dw, db
