@@ -87,7 +87,8 @@ def bench_mlp(steps, repeats, trained_steps=0, peer_ftz=False):
             loss.backward()
             opt.step()
 
-    for _ in range(max(1, -(-trained_steps // steps))):  # warm-up (and pre-training)
+    warm_runs = max(1, -(-trained_steps // steps))  # warm-up (and pre-training) runs
+    for _ in range(warm_runs):
         run()
     torch = try_torch()
     trun = None
@@ -115,7 +116,7 @@ def bench_mlp(steps, repeats, trained_steps=0, peer_ftz=False):
 
         if peer_ftz:
             torch.set_flush_denormal(True)
-        for _ in range(max(1, -(-trained_steps // steps))):
+        for _ in range(warm_runs):
             trun()
     rounds = []
     t_ours, t_peer, ratio = best_of_pair(run, trun, repeats, ratios=rounds)

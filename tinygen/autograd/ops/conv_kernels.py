@@ -444,8 +444,9 @@ def _backward_row_split(x, G, w, g, need_input, need_weight, need_bias=False):
         rows = slice(g.ph, g.ph + g.H)
         spans = [(max(0, g.pw - j), min(g.Wo, g.W + g.pw - j), j) for j in range(g.kw)]
         # a span that writes every column of ∂L/∂X starts it (copy), the others add to it
-        full = [sp for sp in spans if sp[1] - sp[0] == g.W and sp[0] + sp[2] - g.pw == 0]
-        first = full[0] if full else None
+        first = next(
+            (sp for sp in spans if sp[1] - sp[0] == g.W and sp[0] + sp[2] - g.pw == 0), None
+        )
         rest = [sp for sp in spans if sp is not first and sp[1] > sp[0]]
         dx = (xp.empty if first else xp.zeros)((N, g.H, g.W, C), dtype=G.dtype)
 
@@ -484,8 +485,8 @@ def _backward_row_split(x, G, w, g, need_input, need_weight, need_bias=False):
     parts = _run_chunks(xp, N, nb, work)
     dw = db = None
     if need_weight:  # dW3[(j, c), (i, o)] → w[o, c, i, j], summed over the thread groups
-        dW3 = sum(p[0] for p in parts[1:]) + parts[0][0] if len(parts) > 1 else parts[0][0]
+        dW3 = sum((p[0] for p in parts[1:]), parts[0][0])
         dw = xp.ascontiguousarray(dW3.reshape(g.kw, C, g.kh, O).transpose(3, 1, 2, 0))
     if need_bias:
-        db = sum(p[1] for p in parts[1:]) + parts[0][1] if len(parts) > 1 else parts[0][1]
+        db = sum((p[1] for p in parts[1:]), parts[0][1])
     return (dx if need_input else None), dw, db
