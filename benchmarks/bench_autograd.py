@@ -34,7 +34,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_of_pair, quartiles, report, try_torch  # noqa: E402
+from _common import best_of_pair, host_gflops, quartiles, report, try_torch  # noqa: E402
 
 import tinygen.functional as F  # noqa: E402
 from tinygen import Tensor, nn, optim  # noqa: E402
@@ -243,6 +243,7 @@ def main(argv=None):
     q = args.quick
     t0 = time.perf_counter()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
+    print(f"host check: 1024² sgemm {host_gflops():.0f} GFLOPS at the start")
     if args.case in ("mlp", "all"):
         bench_mlp(steps=10 if q else 40, repeats=args.rounds or (2 if q else 7),
                   trained_steps=args.trained_steps, peer_ftz=args.peer_ftz)
@@ -250,6 +251,7 @@ def main(argv=None):
         bench_pixelcnn(steps=2, repeats=args.rounds or (2 if q else 11))
     if args.case in ("overhead", "all"):
         bench_overhead(n_ops=10_000, repeats=3 if q else 7)
+    print(f"host check: 1024² sgemm {host_gflops():.0f} GFLOPS at the end")
     print(f"total {time.perf_counter() - t0:.1f} s")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of_pair, quartiles, try_torch  # noqa: E402
+from _common import best_of_pair, host_gflops, quartiles, try_torch  # noqa: E402
 
 D, H, Z = 784, 200, 50
 
@@ -251,9 +251,12 @@ def main(argv=None):
         if not args.no_throughput:
             steps, reps = (5, 2) if args.quick else (20, args.rounds or 9)
             rounds = []
+            host = [host_gflops()]
             ours, peer, ratio = throughput(
                 args.objective, args.k, args.batch_size, steps, reps, ratios=rounds
             )
+            host.append(host_gflops())
+            results["host_sgemm_gflops"] = host
             results["tinygen_samples_per_s"], results["torch_samples_per_s"] = ours, peer
             line = f"training step ({args.objective}, k={args.k}, batch {args.batch_size}): "
             line += f"tinygen {ours:.0f} samples/s"
@@ -264,6 +267,7 @@ def main(argv=None):
             else:
                 line += " | torch not importable"
             print(line, flush=True)
+            print(f"host check: 1024² sgemm {host[0]:.0f} GFLOPS before, {host[1]:.0f} after")
         if args.throughput_only:
             return results
         r = train_and_evaluate(args)

@@ -49,3 +49,15 @@ def test_quartiles_interpolate():
     assert _common.quartiles([1.0, 2.0]) == pytest.approx((1.25, 1.5, 1.75))
     with pytest.raises(ValueError):
         _common.quartiles([])
+
+
+def test_host_gflops_is_two_n_cubed_over_the_best_time(monkeypatch):
+    seen = []
+
+    def fake_best_of(fn, repeats=5):
+        seen.append(fn().shape)  # the timed callable is the n×n product itself
+        return 1e-6
+
+    monkeypatch.setattr(_common, "best_of", fake_best_of)
+    assert _common.host_gflops(n=8, repeats=3) == pytest.approx(2 * 8**3 / 1e-6 / 1e9)
+    assert seen == [(8, 8)]
