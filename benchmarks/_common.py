@@ -61,16 +61,17 @@ def quartiles(values):
 
 
 def host_gflops(n=1024, repeats=10):
-    """GFLOPS of an n×n float32 matrix product through NumPy's BLAS: a check of the host.
+    """GFLOPS = 2n³ / t / 10⁹ of an n×n float32 matrix product A·A through NumPy's BLAS,
+    t its best wall-clock time over ``repeats`` runs (the first, cold run is discarded by
+    the minimum): a check of the host.
 
     Printed at the start and end of a benchmark run so that a reader can tell a quiet
-    machine from a contended one: on this project's 2-CPU VM it reads 125-160 when quiet
-    and fell to 38-116 during an hour of contention, when every figure moved with it.
+    machine from a contended one: on this project's 2-CPU VM it reads about 125-200 when
+    quiet and fell to 38-116 in contended stretches, when every figure moved with it.
     """
     import numpy as np
 
     a = np.random.default_rng(0).random((n, n), dtype=np.float32)
-    a @ a
     t = best_of(lambda: a @ a, repeats)
     return 2 * n**3 / t / 1e9
 
