@@ -268,15 +268,15 @@ class Clip(Function):
 
     def forward(self, x, lo=None, hi=None):
         xp = get_array_module(x)
-        self.mask = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            self.mask &= x >= lo
+        z = x if lo is None else xp.maximum(x, lo)
         if hi is not None:
-            self.mask &= x <= hi
-        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+            z = xp.minimum(z, hi)
+        self.x = x
+        self.z = z = x.copy() if z is x else z.astype(x.dtype, copy=False)
+        return z
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (g * (self.z == self.x),)  # 1 where x was inside [lo, hi] (z = x there)
 
 
 class Cast(Function):
