@@ -309,7 +309,8 @@ def test_every_documented_name_is_exported():
     for name in (
         "exp log log1p sqrt tanh sigmoid relu leaky_relu elu softplus logsigmoid logsumexp "
         "log_softmax softmax where clip concatenate stack pad linear dropout "
-        "binary_cross_entropy_with_logits binary_cross_entropy cross_entropy nll_loss "
+        "binary_cross_entropy_with_logits bernoulli_log_likelihood binary_cross_entropy "
+        "cross_entropy nll_loss "
         "mse_loss gaussian_nll_loss kl_normal"
     ).split():
         assert callable(getattr(F, name)), name

@@ -119,6 +119,58 @@ def test_bce_shape_mismatch_names_both_shapes():
         F.binary_cross_entropy_with_logits(np.zeros((2, 3)), np.zeros((3, 2)))
 
 
+# ------------------------------------------------- Bernoulli log-likelihood (row sums)
+@given(data=st.data())
+def test_bernoulli_log_likelihood_is_minus_the_bce_row_sum(data):
+    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    lead = data.draw(st.integers(0, len(shape) - 1), label="target axes dropped")
+    x = data.draw(S.float_arrays(shape, min_value=-30, max_value=30), label="logits")
+    y = data.draw(probabilities(shape[lead:]), label="target")  # broadcasts over lead axes
+    ll = F.bernoulli_log_likelihood(Tensor(x), y)
+    assert ll.shape == shape[:-1]
+    ref = -bce_reference(x, np.broadcast_to(y, shape)).sum(axis=-1)
+    np.testing.assert_allclose(ll.data, ref, rtol=1e-10, atol=1e-10)
+    check_grads(F.bernoulli_log_likelihood, x, y, name="bernoulli_log_likelihood")
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 784), (2, 200, 784), (700, 100)])
+def test_bernoulli_log_likelihood_equals_the_composite_bitwise_in_float32(shape):
+    # blocks of whole rows (several blocks, two threads for the second shape) sum each row as
+    # .sum(axis=-1) does, and the four-pass backward gives the same gradient
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 4).astype(np.float32)
+    y = (rng.random(shape[-2:]) < 0.3).astype(np.float32)
+    t1, t2 = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+    ll = F.bernoulli_log_likelihood(t1, y)
+    bce = F.binary_cross_entropy_with_logits(t2, np.broadcast_to(y, shape), reduction="none")
+    ref = -bce.sum(axis=-1)
+    assert ll.dtype == np.float32
+    np.testing.assert_array_equal(ll.data, ref.data)
+    w = rng.standard_normal(shape[:-1]).astype(np.float32)
+    (ll * w).sum().backward()
+    (ref * w).sum().backward()
+    np.testing.assert_allclose(t1.grad, t2.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_bernoulli_log_likelihood_stable_at_extreme_logits():
+    x = np.array([[-1e4, -1e4, -50.0, 0.0, 50.0, 1e4, 1e4]], dtype=np.float32)
+    y = np.array([0.0, 1.0, 1.0, 0.5, 0.0, 1.0, 0.0], dtype=np.float32)
+    t = Tensor(x, requires_grad=True)
+    ll = F.bernoulli_log_likelihood(t, y)
+    ref = -bce_reference(x.astype(np.float64), y).sum(axis=-1)
+    assert np.all(np.isfinite(ll.data))
+    np.testing.assert_allclose(ll.data, ref, rtol=1e-6)
+    ll.sum().backward()
+    np.testing.assert_allclose(t.grad, y - sp.expit(x.astype(np.float64)), atol=1e-6)
+
+
+def test_bernoulli_log_likelihood_errors_name_the_shapes():
+    with pytest.raises(OpError, match=r"bernoulli_log_likelihood.*\(3, 2\).*\(2, 3\)"):
+        F.bernoulli_log_likelihood(np.zeros((2, 3)), np.zeros((3, 2)))
+    with pytest.raises(OpError, match="at least one axis"):
+        F.bernoulli_log_likelihood(np.float64(0.0), 1.0)
+
+
 @given(data=st.data())
 def test_bce_from_probabilities(data):
     shape = data.draw(S.shapes(), label="shape")

@@ -3,8 +3,9 @@
 Activations (``exp log log1p sqrt tanh sigmoid relu leaky_relu elu softplus logsigmoid
 dropout``), the softmax family (``logsumexp log_softmax softmax``), array ops (``where clip
 concatenate stack pad linear``), convolution (``conv2d conv_transpose2d max_pool2d
-avg_pool2d upsample_nearest``) and losses (``binary_cross_entropy_with_logits
-binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss kl_normal``).
+avg_pool2d upsample_nearest``), losses (``binary_cross_entropy_with_logits
+binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss kl_normal``) and the
+Bernoulli log-likelihood summed over the last axis (``bernoulli_log_likelihood``).
 
 Each is a primitive op of :mod:`tinygen.autograd.ops`, a composite written from primitives,
 or (where speed or stability needs it) a fused op whose docstring says why.
@@ -29,6 +30,7 @@ from .activations import (
 from .array_ops import clip, concatenate, linear, pad, stack, where
 from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest
 from .losses import (
+    bernoulli_log_likelihood,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -62,6 +64,7 @@ __all__ = [
     "pad",
     "linear",
     "binary_cross_entropy_with_logits",
+    "bernoulli_log_likelihood",
     "binary_cross_entropy",
     "cross_entropy",
     "nll_loss",

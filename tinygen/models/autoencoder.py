@@ -287,7 +287,7 @@ class Autoencoder(Module):
         x = Tensor(self._check(x))
         a = self.decoder_logits(self.encode(x))
         if self.loss_name == "bce":
-            per = F.binary_cross_entropy_with_logits(a, x, reduction="none").sum(axis=1)
+            per = -F.bernoulli_log_likelihood(a, x)  # Σ over pixels of BCE(a, x)
         else:
             per = ((a - x) ** 2).sum(axis=1) * 0.5
         return per.mean() if reduction == "mean" else per

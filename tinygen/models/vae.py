@@ -280,15 +280,8 @@ class VAE(Module):
         """
         x = x if isinstance(x, Tensor) else Tensor(self._check_x(x))
         params = self.decoder_params(z, y)
-        if self.decoder_kind == "bernoulli":
-            logits = params
-            target = x
-            if logits.shape != x.shape:
-                xp = backend.get_array_module(x.data)
-                target = Tensor(xp.broadcast_to(x.data, logits.shape))
-            return -F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(
-                axis=-1
-            )
+        if self.decoder_kind == "bernoulli":  # x of shape (n, D) broadcasts against (..., n, D)
+            return F.bernoulli_log_likelihood(params, x)
         mean, logvar = params
         if logvar is None:
             s2 = self.decoder_std**2
