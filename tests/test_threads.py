@@ -93,3 +93,20 @@ def test_memory_order_walks_channels_last_data_in_memory_order():
     assert p == (0, 2, 3, 1)
     assert nchw_view.transpose(p).flags.c_contiguous
     assert _threads.memory_order(np.zeros((4, 3))) == (0, 1)
+
+
+def test_threaded_blocks_are_about_one_per_thread(monkeypatch):
+    # each ufunc call of a thread ends by taking the GIL back: threads get few, long blocks
+    # (about total / n elements, between BLOCK_ELEMS and THREAD_BLOCK_ELEMS)
+    seen = []
+    shape = (5, 100, 784)  # the IWAE-5 logits of the VAE benchmark
+    _threads.run_blockwise(lambda i: seen.append(np.empty(shape)[i].size), shape, n_threads=2)
+    assert sum(seen) == 5 * 100 * 784 and len(seen) == 2
+    seen.clear()
+    _threads.run_blockwise(lambda i: seen.append(np.empty(shape)[i].size), shape, n_threads=1)
+    assert len(seen) == len(_threads.blocks(shape)) > 2  # one thread: cache-sized blocks
+    seen.clear()
+    big = (64, 100, 784)  # 5M elements: blocks capped at THREAD_BLOCK_ELEMS
+    _threads.run_blockwise(lambda i: seen.append(np.empty(big)[i].size), big, n_threads=2)
+    assert sum(seen) == 64 * 100 * 784
+    assert max(seen) <= _threads.THREAD_BLOCK_ELEMS + 100 * 784  # whole (100, 784) slabs
