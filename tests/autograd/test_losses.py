@@ -370,3 +370,24 @@ def test_kl_normal_standard_prior_default_and_float32():
     assert mu.grad.dtype == lv.grad.dtype == np.float32
     with pytest.raises(OpError, match=r"kl_normal.*\(1, 2\).*\(3,\)"):
         F.kl_normal(mu, lv, np.zeros(3))
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_bce_with_logits_reductions_go_through_the_row_sums(reduction):
+    # "sum"/"mean" add up BernoulliLogLikelihood's row sums (no elementwise loss stored):
+    # same value as reducing the elementwise loss, to rounding, and the same gradient
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((64, 784)) * 4).astype(np.float32)
+    y = (rng.random((64, 784)) < 0.3).astype(np.float32)
+    t1, t2 = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+    fused = F.binary_cross_entropy_with_logits(t1, y, reduction=reduction)
+    none = F.binary_cross_entropy_with_logits(t2, y, reduction="none")
+    ref = none.sum() if reduction == "sum" else none.mean()
+    assert fused.dtype == np.float32 and fused.shape == ()
+    assert fused._ctx is not None and ref._ctx is not None
+    np.testing.assert_allclose(fused.item(), ref.item(), rtol=2e-6)
+    np.testing.assert_allclose(fused.item(), bce_reference(x.astype(np.float64), y).sum()
+                               / (1 if reduction == "sum" else x.size), rtol=2e-6)
+    fused.backward()
+    ref.backward()
+    np.testing.assert_allclose(t1.grad, t2.grad, rtol=1e-5, atol=1e-9)

@@ -117,6 +117,13 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean") -> Tensor
         y of the same shape, in [0, 1] (binary pixels or probabilities).
     reduction : {"mean", "sum", "none"}
 
+    Notes
+    -----
+    With ``"sum"`` or ``"mean"`` the losses are summed row by row (over the last axis) by
+    the fused :class:`BernoulliLogLikelihood`, and the row sums are then added up: the
+    elementwise losses are never stored. The total is as accurate as ``loss.sum()``, though
+    not always equal to it in the last bit (the additions come in another order).
+
     References
     ----------
     Kingma & Welling (2014), "Auto-encoding variational Bayes", ICLR, appendix C.1.
@@ -126,7 +133,10 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean") -> Tensor
     logits = as_float_tensor(logits)
     target = as_float_tensor(target, logits.dtype if logits.dtype.kind == "f" else None)
     _same_shape(name, logits, target)
-    return reduce_loss(BCEWithLogits.apply(logits, target), reduction, name)
+    if reduction == "none" or logits.ndim == 0 or logits.size == 0:
+        return reduce_loss(BCEWithLogits.apply(logits, target), reduction, name)
+    total = -BernoulliLogLikelihood.apply(logits, target).sum()
+    return total if reduction == "sum" else total * (1.0 / logits.size)
 
 
 class BernoulliLogLikelihood(Function):
