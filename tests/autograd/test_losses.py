@@ -390,4 +390,4 @@ def test_bce_with_logits_reductions_go_through_the_row_sums(reduction):
                                / (1 if reduction == "sum" else x.size), rtol=2e-6)
     fused.backward()
     ref.backward()
-    np.testing.assert_allclose(t1.grad, t2.grad, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(t1.grad, t2.grad, rtol=1e-5, atol=2e-7)  # float32 rounding
