@@ -208,7 +208,7 @@ def _numpy_openblas():
 
 #: log₂ of the CPU cycles an idle OpenBLAS worker thread spins before it sleeps, as set by
 #: tinygen at import (OpenBLAS's own default is 28, about 0.1 s); see :func:`set_blas_spin`.
-BLAS_SPIN = 16
+BLAS_SPIN = 20
 
 
 def set_blas_spin(log2_cycles: int) -> bool:
@@ -221,8 +221,16 @@ def set_blas_spin(log2_cycles: int) -> bool:
     # few microseconds after the last product of a backward pass, then find no free core:
     # on 2 CPUs the Adam update of the 1.4M-parameter MLP VAE took 6.1 ms right after a
     # product and 4.0 ms with a 2¹⁶-cycle spin (``benchmarks/bench_autograd.py`` issue
-    # note). 2¹⁶ cycles (about 25 µs) still covers the gaps between the products of one
-    # layer. The setting is OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT``, which it reads when its
+    # note). Too short a spin costs too: a worker that has gone to sleep must be woken
+    # for the next product, and on a busy virtual machine that wake-up is slow. tinygen
+    # spins 2²⁰ cycles (the spin is counted in time-stamp-counter ticks, 2 GHz here:
+    # about 0.5 ms), enough to bridge the element-wise ops and losses between the
+    # products of a forward and backward pass, and short of an optimizer step. Against
+    # 2¹⁶ (in-process A/Bs, per-round time ratios, 10-24 rounds each), 2²⁰ made the
+    # steps of ``benchmarks/bench_vae.py`` 1.035-1.21× (ELBO) and 1.05-1.07× (IWAE-5) as
+    # fast, the MLP VAE of ``bench_autograd.py`` 1.055-1.059× and its PixelCNN 1.04×;
+    # 2²² made the PixelCNN 7% slower. The setting is OpenBLAS's
+    # ``OPENBLAS_THREAD_TIMEOUT``, which it reads when its
     # thread pool starts; this sets the variable, has OpenBLAS re-read its environment
     # (``openblas_read_env``) and stops the pool (``blas_thread_shutdown_``, as OpenBLAS
     # does itself at ``fork``); the next parallel product restarts it with the new value.
