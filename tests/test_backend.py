@@ -276,3 +276,53 @@ def test_the_blas_controls_reach_numpys_openblas_even_after_scipy():
     if out[0] == "False":
         pytest.skip("NumPy does not carry its own OpenBLAS here")
     assert out == ["True", "True"]
+
+
+# ------------------------------------------------------ tasks on OpenBLAS's worker threads
+def _on_blas_pool():
+    return backend.run_on_blas_threads([lambda: 0, lambda: 1]) is not None
+
+
+@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
+def test_run_on_blas_threads_runs_every_task_once_in_order():
+    import threading
+
+    a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    calls = []
+
+    def task(i):
+        def run():
+            calls.append(i)
+            return i, threading.get_ident(), a @ a  # a product inside a task: one thread
+        return run
+
+    out = backend.run_on_blas_threads([task(0), task(1)])
+    assert sorted(calls) == [0, 1] and [r[0] for r in out] == [0, 1]
+    assert out[0][1] == threading.get_ident() != out[1][1]  # task 0 in the caller
+    for r in out:
+        np.testing.assert_allclose(r[2], a @ a, rtol=1e-5)
+
+
+@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
+def test_run_on_blas_threads_reraises_after_all_tasks_finished():
+    done = []
+
+    def bad():
+        raise ZeroDivisionError("task 0 failed")
+
+    with pytest.raises(ZeroDivisionError, match="task 0 failed"):
+        backend.run_on_blas_threads([bad, lambda: done.append(1)])
+    assert done == [1]
+    assert _on_blas_pool()  # the pool is usable again
+
+
+@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
+def test_run_on_blas_threads_declines_when_it_cannot_and_runs_nothing():
+    ran = []
+    tasks = [lambda: ran.append(0), lambda: ran.append(1)]
+    with backend.blas_threads(1):  # a BLAS limit in force (e.g. around conv chunks)
+        assert backend.run_on_blas_threads(tasks) is None
+    inner = backend.run_on_blas_threads([lambda: backend.run_on_blas_threads(tasks), list])
+    assert inner[0] is None  # nested: declined, so _threads.run_groups falls back
+    assert ran == []
+    assert backend.run_on_blas_threads([tasks[0]]) is None  # one task: nothing to share

@@ -15,6 +15,8 @@ from functools import partial
 
 import numpy as np
 
+from . import backend
+
 __all__ = [
     "default_n_threads",
     "thread_pool",
@@ -53,16 +55,24 @@ def thread_pool(n_workers: int, name: str) -> ThreadPoolExecutor:
 
 def run_groups(tasks, name):
     """Run the zero-argument callables ``tasks`` at once, ``tasks[0]`` in the calling thread
-    and the others on the pool :func:`thread_pool` (``len(tasks) − 1``, ``name``); returns
-    their results in order, after every task has finished (also when one raised)."""
+    and the others on OpenBLAS's worker threads (:func:`tinygen.backend.run_on_blas_threads`)
+    or, where that cannot be done, on the pool :func:`thread_pool` (``len(tasks) − 1``,
+    ``name``); returns their results in order, after every task has finished (also when one
+    raised). While they run, BLAS calls use one thread each (process-wide,
+    :func:`tinygen.backend.blas_threads`), so tasks that multiply matrices do not
+    oversubscribe the cores."""
     if len(tasks) == 1:
         return [tasks[0]()]
+    done = backend.run_on_blas_threads(tasks)
+    if done is not None:
+        return done
     pool = thread_pool(len(tasks) - 1, name)
-    futures = [pool.submit(task) for task in tasks[1:]]
-    try:
-        first = tasks[0]()
-    finally:
-        rest = [f.result() for f in futures]
+    with backend.blas_threads(1):
+        futures = [pool.submit(task) for task in tasks[1:]]
+        try:
+            first = tasks[0]()
+        finally:
+            rest = [f.result() for f in futures]
     return [first] + rest
 
 

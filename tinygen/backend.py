@@ -34,6 +34,7 @@ __all__ = [
     "blas_threads",
     "set_blas_spin",
     "blas_spin",
+    "run_on_blas_threads",
     "BLAS_SPIN",
     "BackendError",
 ]
@@ -208,30 +209,30 @@ def _numpy_openblas():
 
 #: log₂ of the CPU cycles an idle OpenBLAS worker thread spins before it sleeps, as set by
 #: tinygen at import (OpenBLAS's own default is 28, about 0.1 s); see :func:`set_blas_spin`.
-BLAS_SPIN = 20
+BLAS_SPIN = 24
 
 
 def set_blas_spin(log2_cycles: int) -> bool:
-    """Let NumPy's OpenBLAS worker threads spin only 2^``log2_cycles`` CPU cycles (4 to 30)
+    """Let NumPy's OpenBLAS worker threads spin only 2^``log2_cycles`` TSC ticks (4 to 30)
     after a parallel product before they sleep. Returns whether it could be applied.
 
     # NOTE: speed. After every multi-threaded product OpenBLAS's idle workers busy-wait for
-    # the next one, by default for 2²⁸ cycles (about 0.1 s): they hold every core but the
-    # caller's. tinygen's own threads (the Adam update, the convolution chunks), started a
-    # few microseconds after the last product of a backward pass, then find no free core:
-    # on 2 CPUs the Adam update of the 1.4M-parameter MLP VAE took 6.1 ms right after a
-    # product and 4.0 ms with a 2¹⁶-cycle spin (``benchmarks/bench_autograd.py`` issue
-    # note). Too short a spin costs too: a worker that has gone to sleep must be woken
-    # for the next product, and on a busy virtual machine that wake-up is slow. tinygen
-    # spins 2²⁰ cycles (the spin is counted in time-stamp-counter ticks, 2 GHz here:
-    # about 0.5 ms), enough to bridge the element-wise ops and losses between the
-    # products of a forward and backward pass, and short of an optimizer step. Against
-    # 2¹⁶ (in-process A/Bs, per-round time ratios, 10-24 rounds each), 2²⁰ made the
-    # steps of ``benchmarks/bench_vae.py`` 1.035-1.21× (ELBO) and 1.05-1.07× (IWAE-5) as
-    # fast, the MLP VAE of ``bench_autograd.py`` 1.055-1.059× and its PixelCNN 1.04×;
-    # 2²² made the PixelCNN 7% slower. The setting is OpenBLAS's
-    # ``OPENBLAS_THREAD_TIMEOUT``, which it reads when its
-    # thread pool starts; this sets the variable, has OpenBLAS re-read its environment
+    # the next one, by default for 2²⁸ time-stamp-counter ticks (2 GHz here: 0.13 s), then
+    # sleep. A sleeping worker must be woken for the next product, and on a busy virtual
+    # machine that wake-up is slow; a spinning one holds a core. tinygen's own parallel
+    # tasks (the Adam update, the convolution chunks, the element-wise blocks) run on these
+    # same workers (:func:`run_on_blas_threads`), so a spinning worker takes them at once
+    # instead of competing with them (when it had its own threads, a spin above 2¹⁶ ticks
+    # made the MLP VAE's threaded Adam slower: 6.1 ms against 4.0 right after a product).
+    # tinygen spins 2²⁴ ticks (about 8 ms): long enough that the workers stay awake through
+    # a training step of a small model, while OpenBLAS's default holds a core for 0.13 s
+    # after the last product. In-process A/Bs (per-round time ratios, 10-20 rounds each)
+    # of 2²⁴ against 2²⁰: the ELBO step of ``benchmarks/bench_vae.py`` 1.007-1.026× (and
+    # 1.52× in an hour when the host was contended, with tinygen's own threads), IWAE-5
+    # 1.025×, the MLP VAE of ``bench_autograd.py`` 0.981-1.016×, its PixelCNN 1.009×; and
+    # 2²⁰ against 2¹⁶: 1.035-1.21×, 1.05-1.07×, 1.055-1.059×, 1.04×. The setting is
+    # OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT``, which it reads when its thread pool starts;
+    # this sets the variable, has OpenBLAS re-read its environment
     # (``openblas_read_env``) and stops the pool (``blas_thread_shutdown_``, as OpenBLAS
     # does itself at ``fork``); the next parallel product restarts it with the new value.
     # Call it while no other thread is inside a BLAS call. Nothing happens with another
@@ -300,6 +301,79 @@ def blas_threads(n: int):
             _BLAS_DEPTH["depth"] -= 1
             if _BLAS_DEPTH["depth"] == 0:
                 set_(_BLAS_DEPTH["saved"])
+
+
+_POOL_GATE = threading.Lock()  # one group at a time on OpenBLAS's threads
+_POOL_JOB: dict = {}
+
+
+def _blas_pool_task(arg):
+    """Entry point OpenBLAS calls on each of its threads: run task ``arg`` of the current job,
+    keeping its result or the exception it raised (nothing may escape into C)."""
+    i = arg or 0
+    tasks, results, errors = _POOL_JOB["job"]
+    try:
+        results[i] = tasks[i]()
+    except BaseException as exc:  # noqa: BLE001 - re-raised by run_on_blas_threads
+        errors[i] = exc
+
+
+def _blas_pool_entry():
+    """(gotoblas_pthread, the C callback pointer), or None without a pthreads OpenBLAS."""
+    if "pool" in _BLAS:
+        return _BLAS["pool"]
+    entry = None
+    lib = _openblas_lib()
+    run = getattr(lib, "gotoblas_pthread", None) if lib is not None else None
+    if run is not None and _numpy_openblas() is not None:
+        import ctypes  # noqa: PLC0415
+
+        run.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+        run.restype = ctypes.c_int
+        callback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(_blas_pool_task)
+        entry = (run, ctypes.cast(callback, ctypes.c_void_p), callback)  # keep it alive
+    _BLAS["pool"] = entry
+    return entry
+
+
+def run_on_blas_threads(tasks):
+    """Run the zero-argument callables ``tasks`` at once on NumPy's OpenBLAS thread pool,
+    ``tasks[0]`` in the calling thread; their results in order, or None when that cannot be
+    done (no pthreads OpenBLAS, a pool smaller than ``len(tasks)``, a BLAS thread limit in
+    force, or another group already running there), in which case nothing has run.
+
+    # NOTE: speed. tinygen's own threads (the Adam update, the element-wise blocks) and
+    # OpenBLAS's workers would otherwise be two pools sharing the same cores. A worker of
+    # either pool that has gone to sleep is slow to wake on a busy VM, and a worker that
+    # spins holds a core the other pool needs (see :func:`set_blas_spin`). Running the
+    # tasks on OpenBLAS's own workers (``gotoblas_pthread``, its pthread-compatible entry)
+    # makes them one pool: a worker still spinning after the last product takes the next
+    # task at once. While the tasks run, BLAS is limited to one thread (:func:`blas_threads`),
+    # so a product inside a task runs in its own thread and never waits for the busy pool.
+    # Each task's exceptions are caught on its thread and the first is re-raised here.
+    """
+    entry = _blas_pool_entry()
+    if entry is None or len(tasks) < 2:
+        return None
+    run, callback, _ = entry
+    _, get = _numpy_openblas()
+    if not _POOL_GATE.acquire(blocking=False):
+        return None  # a group is running there (another thread, or a task of it): fall back
+    try:
+        with _BLAS_LOCK:
+            if _BLAS_DEPTH["depth"] or get() < len(tasks):
+                return None
+        results, errors = [None] * len(tasks), [None] * len(tasks)
+        _POOL_JOB["job"] = (tasks, results, errors)
+        with blas_threads(1):
+            run(len(tasks), callback, None, 1)
+        _POOL_JOB.pop("job", None)
+    finally:
+        _POOL_GATE.release()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return results
 
 
 _env = os.environ.get("TINYGEN_BACKEND", "numpy").strip().lower() or "numpy"

@@ -48,7 +48,7 @@ from functools import partial
 import numpy as np
 
 from ..._threads import default_n_threads, run_groups
-from ...backend import blas_threads, get_array_module
+from ...backend import get_array_module
 
 __all__ = [
     "Geometry",
@@ -100,8 +100,8 @@ def _run_chunks(xp, N, nb, work):
         if hi > lo
     ]
 
-    with blas_threads(1):  # process-wide: set here, once, not by each worker
-        return run_groups([partial(work, grp) for grp in groups], "tinygen-conv")
+    # run_groups limits BLAS to one thread (process-wide) while the groups run
+    return run_groups([partial(work, grp) for grp in groups], "tinygen-conv")
 
 
 class Geometry:
