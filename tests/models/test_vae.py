@@ -78,6 +78,21 @@ def test_iwae_with_one_sample_is_the_single_sample_elbo():
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("beta", [1.0, 0.5])
+def test_log_weights_are_the_log_density_ratios_written_out(beta):
+    # log w = log p(x|z) + β [log N(z; 0, I) − log N(z; μ, σ²)], with scipy's densities
+    model = VAE(n_input=D, hidden=(16,), n_latent=3, random_state=0)
+    X = binary_data(5)
+    log_w = model.log_weights(X, k=4, rng=7, beta=beta).numpy().astype(np.float64)
+    mu, logvar = (t.numpy().astype(np.float64) for t in model.encode(X))
+    eps = np.random.default_rng(7).standard_normal((4, 5, 3), dtype=np.float32)
+    z = (mu + np.exp(0.5 * logvar) * eps).astype(np.float32)
+    log_px = model.log_px_given_z(X, z).numpy().astype(np.float64)
+    log_p = stats.norm.logpdf(z).sum(-1)
+    log_q = stats.norm.logpdf(z, mu, np.exp(0.5 * logvar)).sum(-1)
+    np.testing.assert_allclose(log_w, log_px + beta * (log_p - log_q), rtol=1e-5, atol=2e-4)
+
+
 def test_log_likelihood_batching_over_k_does_not_change_it(trained):
     model, X, _ = trained
     a = model.log_likelihood(X[:10], k=60, batch_size=10, k_batch=60, random_state=5)
