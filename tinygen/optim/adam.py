@@ -21,10 +21,17 @@ __all__ = ["Adam"]
 #: instead of streaming every full array from memory ten times.
 CHUNK = 65536
 
-#: below this many elements in total, the update runs in the calling thread only (measured
-#: on 2 CPUs: 425k parameters took 1.41 ms on one thread and 1.61 ms on two, waking the
-#: worker costing more than it saved; 600k took 1.57 and 1.32 ms).
-THREAD_MIN_SIZE = 524288
+#: below this many elements in total, the update runs in the calling thread only
+THREAD_MIN_SIZE = 262144
+
+#: elements per block when the update is shared among threads: bigger than :data:`CHUNK`,
+#: because every ufunc call of a worker ends with a GIL hand-off (see
+#: :func:`tinygen._threads.run_blockwise`). In-process A/Bs on 2 CPUs against the former
+#: setting (threads from 512k parameters, in 64k blocks): the steps of
+#: ``benchmarks/bench_vae.py`` (425k parameters, on one thread before) 1.012× (ELBO,
+#: quartiles 1.004-1.032) and 1.017× (IWAE-5), the 1.36M-parameter MLP VAE of
+#: ``bench_autograd.py`` 1.002× (0.963-1.016): small, and no case slower.
+THREAD_CHUNK = 262144
 
 
 def _adam_update(xp, theta, g, m, v, s, w, b1, b2, alpha, eps_t, wd, flush=False):
@@ -95,7 +102,8 @@ class Adam(Optimizer):
     #
     # ten array passes per parameter. On the NumPy backend each parameter is processed in
     # cache-sized blocks of :data:`CHUNK` elements so those passes hit the CPU cache, and
-    # the blocks are shared among ``n_threads`` threads (NumPy releases the GIL in ufuncs).
+    # from :data:`THREAD_MIN_SIZE` parameters on, in blocks of :data:`THREAD_CHUNK` shared
+    # among ``n_threads`` threads (NumPy releases the GIL in ufuncs).
     # ``state_dict`` stores the usual m and v (PyTorch's ``exp_avg``, ``exp_avg_sq``).
 
     References
@@ -150,10 +158,11 @@ class Adam(Optimizer):
             buf = self._scratch[key] = (xp.empty(n, dtype=dtype), xp.empty(n, dtype=dtype))
         return buf[0][:n], buf[1][:n]
 
-    def _run_blocks(self, blocks, worker, consts):
-        """Update a list of (θ, g, m̃, ṽ) flat blocks with worker ``worker``'s scratch."""
+    def _run_blocks(self, blocks, worker, consts, chunk=None):
+        """Update a list of (θ, g, m̃, ṽ) flat blocks of at most ``chunk`` elements with
+        worker ``worker``'s scratch."""
         for th, g, m, v in blocks:
-            s, w = self._scratch_for(np, th.dtype, CHUNK, worker)
+            s, w = self._scratch_for(np, th.dtype, chunk or CHUNK, worker)
             k = th.size
             _adam_update(np, th, g, m, v, s[:k], w[:k], *consts)  # block by block: in cache
 
@@ -167,7 +176,7 @@ class Adam(Optimizer):
         wd = self.weight_decay
         flush = t % FLUSH_EVERY == 0  # sweep m̃, ṽ of near-subnormal values (flush_tiny_)
         consts = (b1, b2, alpha, eps_t, wd, flush)
-        blocks = []  # flat (θ, g, m̃, ṽ) blocks of the NumPy parameters
+        flat = []  # flattened (θ, g, m̃, ṽ) of the NumPy parameters
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
@@ -187,20 +196,22 @@ class Adam(Optimizer):
                     f"shape {tuple(g.shape)}"
                 )
             if xp is np and theta.flags.c_contiguous:
-                th, gf, mf, vf = theta.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)
-                for lo in range(0, theta.size, CHUNK):
-                    hi = lo + CHUNK
-                    blocks.append((th[lo:hi], gf[lo:hi], mf[lo:hi], vf[lo:hi]))
+                flat.append((theta.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)))
             else:  # CuPy (one kernel per pass already) or a non-contiguous parameter
                 s, w = self._scratch_for(xp, theta.dtype, theta.size)
                 s, w = s.reshape(theta.shape), w.reshape(theta.shape)
                 _adam_update(xp, theta, g, m, v, s, w, *consts)
-        if not blocks:
+        if not flat:
             return
-        total = sum(b[0].size for b in blocks)
-        n_workers = min(self.n_threads, len(blocks)) if total >= THREAD_MIN_SIZE else 1
+        total = sum(f[0].size for f in flat)
+        threaded = self.n_threads > 1 and total >= THREAD_MIN_SIZE
+        chunk = THREAD_CHUNK if threaded else CHUNK
+        blocks = [
+            tuple(a[lo : lo + chunk] for a in f) for f in flat for lo in range(0, f[0].size, chunk)
+        ]
+        n_workers = min(self.n_threads, len(blocks)) if threaded else 1
         if n_workers == 1:
-            self._run_blocks(blocks, 0, consts)
+            self._run_blocks(blocks, 0, consts, chunk)
             return
         # contiguous groups of about total / n_workers elements each
         groups, current, size, share = [], [], 0, total / n_workers
@@ -211,5 +222,5 @@ class Adam(Optimizer):
                 groups.append(current)
                 current = []
         groups.append(current)
-        tasks = [partial(self._run_blocks, grp, w, consts) for w, grp in enumerate(groups)]
+        tasks = [partial(self._run_blocks, grp, w, consts, chunk) for w, grp in enumerate(groups)]
         run_groups(tasks, "tinygen-adam")
