@@ -2,8 +2,9 @@
 matmul, so the pieces of one big array operation run truly in parallel).
 
 Used by :class:`tinygen.optim.Adam` (blocks of the update), the convolution kernels
-(chunks of the batch) and fused element-wise ops (:func:`run_elementwise`). CuPy needs
-none of this: its kernels are already parallel.
+(chunks of the batch) and fused element-wise ops (:func:`run_elementwise`). The pieces run
+on OpenBLAS's own worker threads where possible (:func:`run_groups`), else on a thread
+pool of ours. CuPy needs none of this: its kernels are already parallel.
 """
 
 from __future__ import annotations
