@@ -207,8 +207,9 @@ def _numpy_openblas():
     return fns
 
 
-#: log₂ of the CPU cycles an idle OpenBLAS worker thread spins before it sleeps, as set by
-#: tinygen at import (OpenBLAS's own default is 28, about 0.1 s); see :func:`set_blas_spin`.
+#: log₂ of the time-stamp-counter ticks an idle OpenBLAS worker thread spins before it
+#: sleeps, as set by tinygen at import (OpenBLAS's own default is 28, about 0.13 s at
+#: 2 GHz); see :func:`set_blas_spin`.
 BLAS_SPIN = 24
 
 

@@ -158,11 +158,11 @@ class Adam(Optimizer):
             buf = self._scratch[key] = (xp.empty(n, dtype=dtype), xp.empty(n, dtype=dtype))
         return buf[0][:n], buf[1][:n]
 
-    def _run_blocks(self, blocks, worker, consts, chunk=None):
+    def _run_blocks(self, blocks, worker, consts, chunk):
         """Update a list of (θ, g, m̃, ṽ) flat blocks of at most ``chunk`` elements with
         worker ``worker``'s scratch."""
         for th, g, m, v in blocks:
-            s, w = self._scratch_for(np, th.dtype, chunk or CHUNK, worker)
+            s, w = self._scratch_for(np, th.dtype, chunk, worker)
             k = th.size
             _adam_update(np, th, g, m, v, s[:k], w[:k], *consts)  # block by block: in cache
 
