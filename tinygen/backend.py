@@ -21,6 +21,8 @@ from types import ModuleType
 
 import numpy as np
 
+from . import _malloc
+
 __all__ = [
     "use",
     "name",
@@ -382,3 +384,7 @@ use(_env)
 # a user's own OPENBLAS_THREAD_TIMEOUT / GOTO_THREAD_TIMEOUT wins over tinygen's default
 if not (os.environ.get("OPENBLAS_THREAD_TIMEOUT") or os.environ.get("GOTO_THREAD_TIMEOUT")):
     set_blas_spin(BLAS_SPIN)
+# and glibc keeps the memory each training step frees for the next (tinygen._malloc), unless
+# the user set glibc's malloc variables
+if not _malloc.user_set_malloc(os.environ):
+    _malloc.keep_freed_memory()

@@ -240,14 +240,16 @@ class VAE(Module):
         return self.enc_mu(h), logvar
 
     @staticmethod
-    def reparameterize(mu, logvar, rng=None, n_samples=None):
+    def reparameterize(mu, logvar, rng=None, n_samples=None, method="box-muller"):
         """z = μ + σ ⊙ ε with σ = exp(½ logvar), ε ~ N(0, I): differentiable in μ and logvar.
 
-        Returns (z, eps); with ``n_samples=k`` they have shape (k, n, n_latent).
+        Returns (z, eps); with ``n_samples=k`` they have shape (k, n, n_latent). ε is drawn
+        by ``method`` (:func:`tinygen.rng.normal`): by default the Box–Muller transform,
+        the faster of the two exact samplers here.
         """
         rng = as_generator(rng)
         shape = mu.shape if n_samples is None else (int(n_samples), *mu.shape)
-        eps = Tensor(normal(rng, shape, dtype=mu.dtype))
+        eps = Tensor(normal(rng, shape, dtype=mu.dtype, method=method))
         return mu + (logvar * 0.5).exp() * eps, eps
 
     def decoder_params(self, z, y=None):
@@ -340,19 +342,26 @@ class VAE(Module):
             rec = rec.mean(axis=0)
         return ELBOTerms(reconstruction=rec, kl=kl_term, elbo=rec - kl_term)
 
-    def log_weights(self, x, k, rng=None, beta=1.0, mu_logvar=None, *, y=None):
+    def log_weights(self, x, k, rng=None, beta=1.0, mu_logvar=None, *, y=None, method="box-muller"):
         """log wᵢ = log p(x|zᵢ) + β [log p(zᵢ) − log q(zᵢ|x)], zᵢ ~ q(z|x), of shape (k, n).
 
-        log q(zᵢ|x) = −½ Σ (log 2π + log σ² + εᵢ²) exactly, since z − μ = σ ⊙ ε.
+        log q(zᵢ|x) = −½ Σ (log 2π + log σ² + εᵢ²) exactly, since z − μ = σ ⊙ ε. Under
+        the standard normal prior log p(zᵢ) = −½ Σ (log 2π + zᵢ²), the log 2π terms cancel
+        and the ratio is computed as log p(zᵢ) − log q(zᵢ|x) = ½ [Σ εᵢ² + Σ log σ² − Σ zᵢ²],
+        where Σ log σ² is summed once per x, not once per sample.
         """
         x = x if isinstance(x, Tensor) else Tensor(self._check_x(x))
         mu, logvar = self.encode(x, y) if mu_logvar is None else mu_logvar
-        z, eps = self.reparameterize(mu, logvar, rng, n_samples=k)
+        z, eps = self.reparameterize(mu, logvar, rng, n_samples=k, method=method)
         log_px = self.log_px_given_z(x, z, y)
-        log_q = (logvar + eps**2 + LOG_2PI).sum(axis=-1) * -0.5
         prior = self._prior(y)
-        log_p = log_standard_normal(z) if prior is None else log_normal_diag(z, *prior)
-        return log_px + (log_p - log_q) * beta if beta != 1.0 else log_px + log_p - log_q
+        if prior is None:
+            eps2 = (eps.data * eps.data).sum(axis=-1)  # Σ εᵢ², a constant of shape (k, n)
+            log_ratio = (logvar.sum(axis=-1) + eps2 - (z * z).sum(axis=-1)) * 0.5
+        else:
+            log_q = (logvar + eps**2 + LOG_2PI).sum(axis=-1) * -0.5
+            log_ratio = log_normal_diag(z, *prior) - log_q
+        return log_px + log_ratio * beta if beta != 1.0 else log_px + log_ratio
 
     def iwae_bound(self, x, k, rng=None, beta=1.0, *, y=None):
         """L_k(x) = log (1/k) Σᵢ wᵢ (logsumexp), a Tensor of shape (n,); L_1 is the ELBO."""
@@ -403,7 +412,9 @@ class VAE(Module):
                 chunks = []
                 for j in range(0, k, k_batch):
                     kk = min(k_batch, k - j)
-                    lw = self.log_weights(xb, kk, rng, mu_logvar=ml, y=yb)
+                    # ziggurat: its draws for k samples are those of k_batch-sized pieces
+                    # one after the other, so the estimate does not depend on k_batch
+                    lw = self.log_weights(xb, kk, rng, mu_logvar=ml, y=yb, method="ziggurat")
                     chunks.append(backend.to_numpy(lw.data).astype(np.float64))
                 lw = np.concatenate(chunks, axis=0)
                 m = lw.max(axis=0)
