@@ -8,14 +8,88 @@ import time
 def best_of(fn, repeats=5):
     """Run ``fn()`` ``repeats`` times; return the smallest wall-clock time in seconds.
 
-    The best of several runs is the figure least disturbed by other processes.
+    The best of several runs is the figure least disturbed by other processes. A ``fn``
+    that returns a float (a :class:`PeerProcess`) reports its own time, which is used.
     """
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
+        own = fn()
+        elapsed = time.perf_counter() - t0
+        times.append(own if isinstance(own, float) else elapsed)
     return min(times)
+
+
+class PeerProcess:
+    """The peer's timed callable, run in a child Python process of its own.
+
+    ``PeerProcess("bench_vae", "torch_runner", objective, k, batch_size, steps)`` starts
+    ``python benchmarks/_common.py bench_vae torch_runner ...``; the child builds the
+    callable by ``bench_vae.torch_runner(...)`` (it warms it up) and then waits. Calling
+    the object has the child run it once and returns the child's own wall-clock seconds for
+    it. ``None`` from the factory (PyTorch not importable) makes :attr:`ok` False.
+
+    Why a process of its own: the two libraries otherwise share one process's state: the
+    glibc ``malloc`` settings tinygen applies at import (:mod:`tinygen._malloc`), NumPy's
+    OpenBLAS thread settings, and thread pools (PyTorch's OpenMP, OpenBLAS's) whose idle
+    workers compete for the same cores. Each library runs here as its users get it, while
+    the rounds still alternate between them a fraction of a second apart.
+    """
+
+    def __init__(self, module, factory, *args, env=None):
+        import json
+        import os
+        import subprocess
+        import sys
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        self._proc = subprocess.Popen(
+            [sys.executable, os.path.join(here, "_common.py"), module, factory, json.dumps(args)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=None if env is None else {**os.environ, **env},
+        )
+        self.ok = self._proc.stdout.readline().strip() == "ready"
+
+    def __call__(self):
+        self._proc.stdin.write("run\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the peer process ended")
+        return float(line)
+
+    def close(self):
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=60)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _serve_peer(module, factory, args_json):
+    """The child's side of :class:`PeerProcess`."""
+    import importlib
+    import json
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    fn = getattr(importlib.import_module(module), factory)(*json.loads(args_json))
+    print("ready" if fn is not None else "none", flush=True)
+    if fn is None:
+        return
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        t0 = time.perf_counter()
+        fn()
+        print(repr(time.perf_counter() - t0), flush=True)
 
 
 def best_of_pair(ours, peer, repeats=5, settle=0.5, ratios=None):
@@ -99,3 +173,9 @@ def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None, sprea
         if spread is not None:
             line += f" (rounds {spread[0]:.2f}-{spread[1]:.2f})"
     print(line, flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve_peer(*sys.argv[1:4])

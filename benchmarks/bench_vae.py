@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of_pair, host_gflops, quartiles, try_torch  # noqa: E402
+from _common import PeerProcess, best_of_pair, host_gflops, quartiles, try_torch  # noqa: E402
 
 D, H, Z = 784, 200, 50
 
@@ -114,13 +114,20 @@ def torch_runner(objective, k, batch_size, steps=20, seed=0):
     return run
 
 
-def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None):
+def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None, same_process=False):
     """(ours, peer, ratio): samples/s of the best rounds, and the median per-round ratio of
     ours to PyTorch's, the two timed alternately (``_common.best_of_pair``; a list given as
-    ``ratios`` receives the per-round ratios)."""
+    ``ratios`` receives the per-round ratios). PyTorch runs in a process of its own
+    (``_common.PeerProcess``), or in this one with ``same_process``."""
     ours = tinygen_runner(objective, k, batch_size, steps)
-    peer = torch_runner(objective, k, batch_size, steps)
-    t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats, ratios=ratios)
+    if same_process:
+        peer = torch_runner(objective, k, batch_size, steps)
+        t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats, ratios=ratios)
+    else:
+        with PeerProcess("bench_vae", "torch_runner", objective, k, batch_size, steps) as peer:
+            t_ours, t_peer, ratio = best_of_pair(
+                ours, peer if peer.ok else None, repeats, ratios=ratios
+            )
     n = steps * batch_size
     return n / t_ours, (None if t_peer is None else n / t_peer), ratio
 
@@ -232,6 +239,11 @@ def main(argv=None):
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--throughput-only", action="store_true", help="time the step, no training")
     p.add_argument("--rounds", type=int, default=None, help="alternating timing rounds (9)")
+    p.add_argument(
+        "--peer-same-process",
+        action="store_true",
+        help="time PyTorch in this process, not in a process of its own",
+    )
     p.add_argument("--features", action="store_true", help="run the few-label feature demo")
     p.add_argument("--n-labels", type=int, nargs="+", default=[100, 1000])
     p.add_argument("--ae-epochs", type=int, default=5)
@@ -253,7 +265,8 @@ def main(argv=None):
             rounds = []
             host = [host_gflops()]
             ours, peer, ratio = throughput(
-                args.objective, args.k, args.batch_size, steps, reps, ratios=rounds
+                args.objective, args.k, args.batch_size, steps, reps, ratios=rounds,
+                same_process=args.peer_same_process,
             )
             host.append(host_gflops())
             results["host_sgemm_gflops"] = host

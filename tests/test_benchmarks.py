@@ -61,3 +61,32 @@ def test_host_gflops_is_two_n_cubed_over_the_best_time(monkeypatch):
     monkeypatch.setattr(_common, "best_of", fake_best_of)
     assert _common.host_gflops(n=8, repeats=3) == pytest.approx(2 * 8**3 / 1e-6 / 1e9)
     assert seen == [(8, 8)]
+
+
+def test_peer_process_runs_the_factory_callable_in_a_child(tmp_path):
+    # the child builds fn = peer_probe.make(0.01) and reports its own time for each call;
+    # each call appends the child's pid to a file, so we see it ran there, once per call
+    log = tmp_path / "calls.txt"
+    (tmp_path / "peer_probe.py").write_text(
+        "import os, time\n"
+        "def make(seconds, path):\n"
+        "    def fn():\n"
+        "        time.sleep(seconds)\n"
+        "        with open(path, 'a') as f:\n"
+        "            f.write(f'{os.getpid()}\\n')\n"
+        "    return fn\n"
+        "def none():\n"
+        "    return None\n"
+    )
+    import os
+
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    with _common.PeerProcess("peer_probe", "make", 0.01, str(log), env=env) as peer:
+        assert peer.ok
+        times = [peer() for _ in range(3)]
+        assert _common.best_of(peer, 2) >= 0.01
+    assert all(0.01 <= t < 1.0 for t in times)
+    pids = log.read_text().split()
+    assert len(pids) == 5 and len(set(pids)) == 1 and pids[0] != str(os.getpid())
+    with _common.PeerProcess("peer_probe", "none", env=env) as peer:
+        assert not peer.ok
