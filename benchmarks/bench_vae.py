@@ -132,6 +132,21 @@ def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None, same_
     return n / t_ours, (None if t_peer is None else n / t_peer), ratio
 
 
+def peer_setup(same_process):
+    """One line saying how the two sides ran (process, glibc malloc settings)."""
+    import os
+
+    from tinygen import _malloc
+
+    ours = "kept freed memory (tinygen._malloc)" if _malloc.applied else "glibc malloc as set"
+    if same_process:
+        return f"PyTorch ran in this process, so it shared tinygen's malloc settings: {ours}"
+    theirs = "glibc's default malloc"
+    if _malloc.user_set_malloc(os.environ):
+        theirs = "the user's MALLOC_* settings"
+    return f"PyTorch ran in a process of its own with {theirs}; tinygen {ours}"
+
+
 # ---------------------------------------------------------------- the NLL run
 def train_and_evaluate(args):
     from tinygen.models.vae import VAE
@@ -280,6 +295,8 @@ def main(argv=None):
             else:
                 line += " | torch not importable"
             print(line, flush=True)
+            if peer is not None:
+                print(peer_setup(args.peer_same_process))
             print(f"host check: 1024² sgemm {host[0]:.0f} GFLOPS before, {host[1]:.0f} after")
         if args.throughput_only:
             return results

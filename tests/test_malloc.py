@@ -66,4 +66,7 @@ def test_freed_memory_is_reused_without_page_faults():
 
 @glibc
 def test_keep_freed_memory_applies_on_glibc():
+    from tinygen import _malloc
+
     assert keep_freed_memory() is True
+    assert _malloc.applied == (_malloc.TRIM_THRESHOLD, _malloc.MMAP_THRESHOLD)

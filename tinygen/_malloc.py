@@ -10,13 +10,16 @@ import ctypes
 import ctypes.util
 import platform
 
-__all__ = ["keep_freed_memory", "user_set_malloc", "TRIM_THRESHOLD", "MMAP_THRESHOLD"]
+__all__ = ["keep_freed_memory", "user_set_malloc", "applied", "TRIM_THRESHOLD", "MMAP_THRESHOLD"]
 
 #: free memory at the top of the heap that glibc keeps instead of returning it to the OS
 TRIM_THRESHOLD = 256 << 20
 #: blocks of up to this many bytes come from the heap (and are reused), larger ones from
 #: fresh ``mmap`` pages (glibc's maximum for this setting on 64-bit systems: 32 MiB)
 MMAP_THRESHOLD = 32 << 20
+
+#: the (trim, mmap) thresholds :func:`keep_freed_memory` last set, or None
+applied = None
 
 _M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's <malloc.h>
 _M_MMAP_THRESHOLD = -3
@@ -65,6 +68,10 @@ def keep_freed_memory(trim_threshold=TRIM_THRESHOLD, mmap_threshold=MMAP_THRESHO
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
+    global applied
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
-    return mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    if ok:
+        applied = (int(trim_threshold), int(mmap_threshold))
+    return ok
