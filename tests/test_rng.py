@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygen import backend
-from tinygen.rng import as_generator, bernoulli, integers, normal, uniform
+from tinygen.rng import as_generator, bernoulli, box_muller, integers, normal, uniform
 
 
 def test_as_generator_accepts_seeds():
@@ -87,8 +87,6 @@ def test_bernoulli_elementwise_probabilities():
 def test_box_muller_draws_standard_normals(dtype):
     from scipy import stats
 
-    from tinygen.rng import box_muller
-
     z = box_muller(as_generator(0), (100_000,), dtype)
     assert z.dtype == dtype and z.shape == (100_000,)
     assert stats.kstest(z.astype(np.float64), "norm").pvalue > 1e-3
@@ -107,8 +105,6 @@ def test_box_muller_shapes_and_seeds(shape, seed):
 
 
 def test_normal_rejects_an_unknown_method():
-    from tinygen.rng import box_muller
-
     with pytest.raises(ValueError, match="'ziggurat' or 'box-muller'"):
         normal(as_generator(0), 3, method="polar")
     with pytest.raises(ValueError, match="floating-point"):

@@ -7,7 +7,6 @@ unless the user has set glibc's own malloc variables (see :func:`user_set_malloc
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import platform
 
 __all__ = ["keep_freed_memory", "user_set_malloc", "applied", "TRIM_THRESHOLD", "MMAP_THRESHOLD"]
@@ -61,14 +60,13 @@ def keep_freed_memory(trim_threshold=TRIM_THRESHOLD, mmap_threshold=MMAP_THRESHO
     ----------
     ``mallopt(3)``, the Linux manual: M_TRIM_THRESHOLD, M_MMAP_THRESHOLD.
     """
+    global applied
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # glibc's soname (ctypes.util.find_library would run ldconfig at every import)
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return False
-    global applied
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
     ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok

@@ -94,7 +94,8 @@ def box_muller(rng: np.random.Generator, size, dtype=np.float64) -> np.ndarray:
     n = int(np.prod(shape, dtype=np.int64))
     m = (n + 1) // 2
     r = rng.random(m)  # U ∈ [0, 1); U₁ = 1 − U ∈ (0, 1]
-    np.log1p(-r, out=r)  # log U₁ ≤ 0, finite
+    np.negative(r, out=r)
+    np.log1p(r, out=r)  # log U₁ ≤ 0, finite
     r *= -2.0
     np.sqrt(r, out=r)  # R
     theta = rng.random(m, dtype=dt if dt in (np.float32, np.float64) else np.float64)
