@@ -167,6 +167,34 @@ def test_bernoulli_log_likelihood_stable_at_extreme_logits():
     np.testing.assert_allclose(t.grad, y - sp.expit(x.astype(np.float64)), atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype, big", [(np.float32, 89.0), (np.float64, 710.0)])
+@given(data=st.data())
+def test_bernoulli_log_likelihood_rows_past_exp_overflow(dtype, big, data):
+    # the fast form log(1 + eˣ) − x·y overflows past x ≈ 88 (float32) or 709 (float64);
+    # such blocks are computed again in the overflow-free form, silently, and every row,
+    # the overflowing ones and their neighbours, is right
+    n_rows = data.draw(st.integers(1, 40), label="rows")
+    rows = data.draw(
+        st.lists(st.integers(0, n_rows - 1), min_size=1, max_size=3), label="rows past it"
+    )
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    x = (rng.standard_normal((n_rows, 784)) * 3).astype(dtype)
+    y = (rng.random((n_rows, 784)) < 0.3).astype(dtype)
+    for r in rows:
+        x[r, rng.integers(784)] = big * data.draw(st.sampled_from([1.0, 2.0, 50.0]))
+    ll = F.bernoulli_log_likelihood(Tensor(x), y)  # RuntimeWarnings are errors here
+    ref = -bce_reference(x.astype(np.float64), y).sum(axis=-1)
+    assert np.all(np.isfinite(ll.data))
+    np.testing.assert_allclose(ll.data, ref, rtol=2e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_bernoulli_log_likelihood_keeps_nan_in_its_row():
+    x = np.zeros((3, 5), dtype=np.float32)
+    x[1, 2] = np.nan
+    ll = F.bernoulli_log_likelihood(Tensor(x), np.ones_like(x)).data
+    assert np.isnan(ll[1]) and np.allclose(ll[[0, 2]], -5 * math.log(2))
+
+
 def test_bernoulli_log_likelihood_errors_name_the_shapes():
     with pytest.raises(OpError, match=r"bernoulli_log_likelihood.*\(3, 2\).*\(2, 3\)"):
         F.bernoulli_log_likelihood(np.zeros((2, 3)), np.zeros((3, 2)))
