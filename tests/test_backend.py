@@ -326,3 +326,59 @@ def test_run_on_blas_threads_declines_when_it_cannot_and_runs_nothing():
     assert inner[0] is None  # nested: declined, so _threads.run_groups falls back
     assert ran == []
     assert backend.run_on_blas_threads([tasks[0]]) is None  # one task: nothing to share
+
+
+# ------------------------------------------- a row vector added to a matrix (BLAS ?ger)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(500, 784), (256, 256), (65536, 1), (3, 4), (0, 5), (7, 0)])
+def test_add_row_vector_is_numpys_add_bit_for_bit(dtype, shape):
+    rng = np.random.default_rng(sum(shape))
+    a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape)).astype(dtype)
+    b = rng.standard_normal(shape[1]).astype(dtype)
+    if a.size:
+        a.flat[0], b[0] = -0.0, -0.0  # signed zeros, an inf and a NaN come out as NumPy's
+        a.flat[-1] = np.inf
+        b[-1] = np.nan if shape[1] > 1 else b[-1]
+    ref = a + b
+    out = a
+    backend.add_row_vector_(a, b)
+    assert out is a
+    np.testing.assert_array_equal(a, ref, strict=True)
+    assert np.array_equal(np.signbit(a), np.signbit(ref))
+
+
+def test_add_row_vector_takes_blas_where_numpys_openblas_has_it():
+    if backend._openblas_lib() is None:
+        pytest.skip("NumPy's OpenBLAS is not reachable here")
+    fn = backend._ger(np.dtype(np.float32))
+    if fn is None:
+        pytest.skip("this OpenBLAS has no 64-bit-integer cblas_sger")
+    # the BLAS path for a big matrix, repeated (the cached ones vector grows and is reused)
+    rng = np.random.default_rng(1)
+    for m in (300, 900, 300):
+        a = rng.standard_normal((m, 256)).astype(np.float32)
+        b = rng.standard_normal(256).astype(np.float32)
+        ref = a + b
+        backend.add_row_vector_(a, b)
+        np.testing.assert_array_equal(a, ref)
+    ones = backend._BLAS[("ger", "f")][1]
+    assert ones.size >= 900 and not ones.flags.writeable and np.all(ones == 1)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b: (a[:, ::2], b[::2]),  # a view that is not C-contiguous
+        lambda a, b: (a.T.copy().T, b),  # Fortran order
+        lambda a, b: (a, b.astype(np.float64)),  # mixed dtypes: NumPy's promotion rules
+        lambda a, b: (a, b[None, :]),  # b of shape (1, n)
+        lambda a, b: (a, np.float32(2.5)),  # a scalar
+    ],
+)
+def test_add_row_vector_falls_back_to_numpy_for_other_layouts(make):
+    rng = np.random.default_rng(2)
+    a, b = make(rng.standard_normal((400, 400)).astype(np.float32),
+                rng.standard_normal(400).astype(np.float32))
+    ref = a + b
+    backend.add_row_vector_(a, b)
+    np.testing.assert_array_equal(a, ref.astype(a.dtype))

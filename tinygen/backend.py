@@ -37,7 +37,9 @@ __all__ = [
     "set_blas_spin",
     "blas_spin",
     "run_on_blas_threads",
+    "add_row_vector_",
     "BLAS_SPIN",
+    "GER_MIN_ELEMS",
     "BackendError",
 ]
 
@@ -265,6 +267,74 @@ def blas_spin():
         return None
     get.argtypes, get.restype = [], ctypes.c_int
     return int(get()) or None
+
+
+#: matrices with fewer elements than this get their row vector added by NumPy: BLAS's
+#: rank-one update only pays off once it can use several threads (see
+#: :func:`add_row_vector_`)
+GER_MIN_ELEMS = 65536
+
+
+def _ger(dtype):
+    """(ctypes ``cblas_?ger`` of NumPy's 64-bit-integer OpenBLAS, its scalar type) for
+    float32 or float64, or None (another BLAS, a 32-bit-integer build, another OS)."""
+    key = ("ger", dtype.char)
+    if key in _BLAS:
+        return _BLAS[key]
+    found, lib = None, _openblas_lib()
+    if lib is not None and dtype.char in "fd":
+        import ctypes  # noqa: PLC0415
+
+        c = "s" if dtype.char == "f" else "d"
+        # only the symbols of ILP64 builds (NumPy's wheels): their integers are 64-bit
+        fn = next(
+            (getattr(lib, n) for n in (f"scipy_cblas_{c}ger64_", f"cblas_{c}ger64_")
+             if hasattr(lib, n)),
+            None,
+        )
+        if fn is not None:
+            scalar = ctypes.c_float if c == "s" else ctypes.c_double
+            i64, ptr = ctypes.c_int64, ctypes.c_void_p
+            fn.argtypes = [ctypes.c_int, i64, i64, scalar, ptr, i64, ptr, i64, ptr, i64]
+            fn.restype = None
+            found = (fn, np.ones(0, dtype=dtype))
+    _BLAS[key] = found
+    return found
+
+
+def add_row_vector_(a, b) -> None:
+    """``a += b`` in place for a matrix ``a`` of shape (m, n) and a vector ``b`` of shape
+    (n,): b is added to every row (a fully connected layer's bias, y = x Wᵀ + b).
+
+    # NOTE: speed. NumPy adds a broadcast row one row at a time (one inner-loop call per
+    # row) on one thread: 115 µs for a (500, 784) float32 matrix here, against 73 µs for
+    # adding a whole array of that shape. For big float32/float64 NumPy matrices this is
+    # instead the BLAS rank-one update A ← A + 1 bᵀ (``cblas_?ger`` of NumPy's own
+    # OpenBLAS, on its thread pool): 31 µs. Each entry is computed as a + 1·1·b, which is
+    # a + b exactly rounded once, so the result is bit-for-bit NumPy's. In the VAE
+    # benchmark's IWAE-5 step the decoder's output layer went from 1745 to 1599 µs and
+    # its 500×200 layers from 408 to 381 µs (medians of 300 interleaved steps). Below
+    # :data:`GER_MIN_ELEMS` elements, with another BLAS, on CuPy, or for arrays that are not
+    # C-contiguous, it is NumPy's ``a += b``.
+    """
+    ger = (
+        _ger(a.dtype)
+        if (isinstance(a, np.ndarray) and a.ndim == 2 and a.size >= GER_MIN_ELEMS
+            and a.flags.c_contiguous and a.flags.writeable and isinstance(b, np.ndarray)
+            and b.shape == (a.shape[1],) and b.dtype == a.dtype and b.flags.c_contiguous)
+        else None
+    )
+    if ger is None:
+        a += b
+        return
+    fn, ones = ger
+    m, n = a.shape
+    if ones.size < m:
+        ones = np.ones(m, dtype=a.dtype)
+        ones.flags.writeable = False
+        _BLAS[("ger", a.dtype.char)] = (fn, ones)
+    row_major = 101  # CblasRowMajor
+    fn(row_major, m, n, 1.0, ones.ctypes.data, 1, b.ctypes.data, 1, a.ctypes.data, n)
 
 
 _BLAS_LOCK = threading.Lock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ... import backend
 from ...backend import get_array_module
 from ..function import Function
 
@@ -59,7 +60,7 @@ class Linear(Function):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         y = x2 @ W.T
         if b is not None:
-            y += b
+            backend.add_row_vector_(y, b)  # y += b (by BLAS for big y)
         return y.reshape(lead + (W.shape[0],)) if x.ndim != 2 else y
 
     def backward(self, g):
