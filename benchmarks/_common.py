@@ -92,6 +92,21 @@ def _serve_peer(module, factory, args_json):
         print(repr(time.perf_counter() - t0), flush=True)
 
 
+def peer_setup(same_process):
+    """One line saying how the two sides ran (process, glibc malloc settings)."""
+    import os
+
+    from tinygen import _malloc
+
+    ours = "kept freed memory (tinygen._malloc)" if _malloc.applied else "glibc malloc as set"
+    if same_process:
+        return f"PyTorch ran in this process, so it shared tinygen's malloc settings: {ours}"
+    theirs = "glibc's default malloc"
+    if _malloc.user_set_malloc(os.environ):
+        theirs = "the user's MALLOC_* settings"
+    return f"PyTorch ran in a process of its own with {theirs}; tinygen {ours}"
+
+
 def best_of_pair(ours, peer, repeats=5, settle=0.5, ratios=None):
     """Time ``ours()`` and ``peer()`` (``peer`` may be None) alternately, ``repeats`` times.
 

@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PeerProcess, best_of_pair, host_gflops, quartiles, try_torch  # noqa: E402
+from _common import (  # noqa: E402
+    PeerProcess,
+    best_of_pair,
+    host_gflops,
+    peer_setup,
+    quartiles,
+    try_torch,
+)
 
 D, H, Z = 784, 200, 50
 
@@ -130,21 +137,6 @@ def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None, same_
             )
     n = steps * batch_size
     return n / t_ours, (None if t_peer is None else n / t_peer), ratio
-
-
-def peer_setup(same_process):
-    """One line saying how the two sides ran (process, glibc malloc settings)."""
-    import os
-
-    from tinygen import _malloc
-
-    ours = "kept freed memory (tinygen._malloc)" if _malloc.applied else "glibc malloc as set"
-    if same_process:
-        return f"PyTorch ran in this process, so it shared tinygen's malloc settings: {ours}"
-    theirs = "glibc's default malloc"
-    if _malloc.user_set_malloc(os.environ):
-        theirs = "the user's MALLOC_* settings"
-    return f"PyTorch ran in a process of its own with {theirs}; tinygen {ours}"
 
 
 # ---------------------------------------------------------------- the NLL run

@@ -159,7 +159,12 @@ class Tanh(Function):
         return self.z
 
     def backward(self, g):
-        return (_times_grad(1 - self.z * self.z, g),)
+        d = self.z * self.z
+        if d.ndim:
+            get_array_module(d).subtract(1, d, out=d)  # 1 − z², in place: one array fewer
+        else:
+            d = 1 - d
+        return (_times_grad(d, g),)
 
 
 class Sigmoid(Function):
