@@ -15,8 +15,8 @@ process-wide settings (tinygen's glibc malloc setting, the BLAS thread counts) n
 threads act on the other; ``--peer-same-process`` runs it in this process as before.
 
 Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]
-[--rounds N] [--trained-steps N] [--peer-same-process]``; with a peer each line also gives the quartiles of the
-per-round ratios.
+[--rounds N] [--trained-steps N] [--peer-same-process]``; with a peer each line also
+gives the quartiles of the per-round ratios.
 
 ``--trained-steps N`` trains both MLP VAEs N steps before the timed rounds, so the rounds
 time steps from the steady state of a training run rather than its first few hundred:
