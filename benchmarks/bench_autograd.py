@@ -53,6 +53,14 @@ from tinygen import Tensor, nn, optim  # noqa: E402
 BATCH_MLP, BATCH_PIX = 100, 32
 
 
+def _torch(threads=None):
+    """``torch`` with ``threads`` intra-op threads (None: its default), or None without it."""
+    torch = try_torch()
+    if torch is not None and threads:
+        torch.set_num_threads(threads)
+    return torch
+
+
 def _spread(rounds):
     """(q1, q3) of the per-round ratios, or None without a peer."""
     return quartiles(rounds)[::2] if rounds else None
@@ -94,11 +102,9 @@ def _mlp_data(steps):
 
 def torch_mlp_runner(steps, warm_runs, peer_ftz=False, threads=None):
     """The MLP VAE case in PyTorch (CPU, float32), warmed up; None without torch."""
-    torch = try_torch()
+    torch = _torch(threads)
     if torch is None:
         return None
-    if threads:
-        torch.set_num_threads(threads)
     X, E, _ = _mlp_data(steps)
     tn = torch.nn
     enc = tn.Sequential(tn.Linear(784, 500), tn.ReLU(), tn.Linear(500, 500), tn.ReLU())
@@ -204,11 +210,9 @@ def _pixelcnn_data(steps):
 
 def torch_pixelcnn_runner(steps, threads=None):
     """The PixelCNN-shaped case in PyTorch (CPU, float32), warmed up; None without torch."""
-    torch = try_torch()
+    torch = _torch(threads)
     if torch is None:
         return None
-    if threads:
-        torch.set_num_threads(threads)
     X, _ = _pixelcnn_data(steps)
     tn = torch.nn
     first = tn.Conv2d(1, 64, 7, padding=3)
@@ -258,11 +262,9 @@ def bench_pixelcnn(steps, repeats, threads=None, same_process=False):
 # ------------------------------------------------------------------------- overhead
 def torch_overhead_runner(n_ops, threads=None):
     """The per-op overhead case in PyTorch, warmed up; None without torch."""
-    torch = try_torch()
+    torch = _torch(threads)
     if torch is None:
         return None
-    if threads:
-        torch.set_num_threads(threads)
 
     def trun():
         a = torch.ones(1, requires_grad=True)
