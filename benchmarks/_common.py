@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 
@@ -70,6 +71,21 @@ class PeerProcess:
 
     def __exit__(self, *exc):
         self.close()
+
+
+@contextlib.contextmanager
+def peer_runner(same_process, module, factory, *args):
+    """Context manager giving the peer's timed callable for :func:`best_of_pair`, or None
+    when PyTorch is not importable: ``module.factory(*args)``, built in a
+    :class:`PeerProcess` of its own (closed on exit), or in this process with
+    ``same_process``."""
+    if same_process:
+        import importlib
+
+        yield getattr(importlib.import_module(module), factory)(*args)
+        return
+    with PeerProcess(module, factory, *args) as proc:
+        yield proc if proc.ok else None
 
 
 def _serve_peer(module, factory, args_json):

@@ -38,9 +38,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import (  # noqa: E402
-    PeerProcess,
     best_of_pair,
     host_gflops,
+    peer_runner,
     peer_setup,
     quartiles,
     report,
@@ -59,6 +59,11 @@ def _torch(threads=None):
     if torch is not None and threads:
         torch.set_num_threads(threads)
     return torch
+
+
+def _peer(same_process, factory, *args):
+    """The PyTorch runner ``factory(*args)`` of this script (``_common.peer_runner``)."""
+    return peer_runner(same_process, "bench_autograd", factory, *args)
 
 
 def _spread(rounds):
@@ -157,25 +162,6 @@ def bench_mlp(steps, repeats, trained_steps=0, peer_ftz=False, threads=None, sam
     what = f"MLP VAE step (batch 100{after})"
     report(what, steps * BATCH_MLP / t_ours, "samples/s", peer,
            ratio=ratio, spread=_spread(rounds))
-
-
-class _peer:
-    """Context manager giving the peer's timed callable (None without torch): built by
-    ``factory(*args)`` of this module in a :class:`PeerProcess`, or in this process."""
-
-    def __init__(self, same_process, factory, *args):
-        self.same_process, self.factory, self.args = same_process, factory, args
-        self.proc = None
-
-    def __enter__(self):
-        if self.same_process:
-            return globals()[self.factory](*self.args)
-        self.proc = PeerProcess("bench_autograd", self.factory, *self.args)
-        return self.proc if self.proc.ok else None
-
-    def __exit__(self, *exc):
-        if self.proc is not None:
-            self.proc.close()
 
 
 # ------------------------------------------------------------------------- PixelCNN

@@ -33,9 +33,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    PeerProcess,
     best_of_pair,
     host_gflops,
+    peer_runner,
     peer_setup,
     quartiles,
     try_torch,
@@ -127,14 +127,9 @@ def throughput(objective, k, batch_size, steps=20, repeats=9, ratios=None, same_
     ``ratios`` receives the per-round ratios). PyTorch runs in a process of its own
     (``_common.PeerProcess``), or in this one with ``same_process``."""
     ours = tinygen_runner(objective, k, batch_size, steps)
-    if same_process:
-        peer = torch_runner(objective, k, batch_size, steps)
+    args = (objective, k, batch_size, steps)
+    with peer_runner(same_process, "bench_vae", "torch_runner", *args) as peer:
         t_ours, t_peer, ratio = best_of_pair(ours, peer, repeats, ratios=ratios)
-    else:
-        with PeerProcess("bench_vae", "torch_runner", objective, k, batch_size, steps) as peer:
-            t_ours, t_peer, ratio = best_of_pair(
-                ours, peer if peer.ok else None, repeats, ratios=ratios
-            )
     n = steps * batch_size
     return n / t_ours, (None if t_peer is None else n / t_peer), ratio
 

@@ -108,3 +108,30 @@ def test_peer_setup_says_how_each_side_ran(monkeypatch):
     monkeypatch.setattr(_malloc, "applied", None)
     line = _common.peer_setup(same_process=False)
     assert "the user's MALLOC_* settings" in line and "glibc malloc as set" in line
+
+
+def test_peer_runner_builds_the_callable_here_or_in_a_child(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "peer_probe2.py").write_text(
+        "import os\n"
+        "def make(tag):\n"
+        "    def fn():\n"
+        "        return (tag, os.getpid())\n"
+        "    return fn\n"
+        "def none():\n"
+        "    return None\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with _common.peer_runner(True, "peer_probe2", "make", "x") as fn:
+        assert fn() == ("x", os.getpid())  # this process: the factory's own callable
+    with _common.peer_runner(True, "peer_probe2", "none") as fn:
+        assert fn is None
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)
+    with _common.peer_runner(False, "peer_probe2", "make", "x") as peer:
+        assert isinstance(peer, _common.PeerProcess) and isinstance(peer(), float)
+        proc = peer._proc
+    assert proc.poll() is not None  # closed on exit
+    with _common.peer_runner(False, "peer_probe2", "none") as peer:
+        assert peer is None
