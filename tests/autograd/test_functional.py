@@ -311,7 +311,7 @@ def test_every_documented_name_is_exported():
         "log_softmax softmax where clip concatenate stack pad linear dropout "
         "binary_cross_entropy_with_logits bernoulli_log_likelihood binary_cross_entropy "
         "cross_entropy nll_loss "
-        "mse_loss gaussian_nll_loss kl_normal"
+        "mse_loss gaussian_nll_loss kl_normal reparameterize kl_standard_normal"
     ).split():
         assert callable(getattr(F, name)), name
         assert name in F.__all__

@@ -4,8 +4,9 @@ Activations (``exp log log1p sqrt tanh sigmoid relu leaky_relu elu softplus logs
 dropout``), the softmax family (``logsumexp log_softmax softmax``), array ops (``where clip
 concatenate stack pad linear``), convolution (``conv2d conv_transpose2d max_pool2d
 avg_pool2d upsample_nearest``), losses (``binary_cross_entropy_with_logits
-binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss kl_normal``) and the
-Bernoulli log-likelihood summed over the last axis (``bernoulli_log_likelihood``).
+binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss kl_normal``), the
+Bernoulli log-likelihood summed over the last axis (``bernoulli_log_likelihood``), and the
+VAE's Gaussian pieces (``reparameterize kl_standard_normal``).
 
 Each is a primitive op of :mod:`tinygen.autograd.ops`, a composite written from primitives,
 or (where speed or stability needs it) a fused op whose docstring says why.
@@ -29,6 +30,7 @@ from .activations import (
 )
 from .array_ops import clip, concatenate, linear, pad, stack, where
 from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest
+from .gaussian import kl_standard_normal, reparameterize
 from .losses import (
     bernoulli_log_likelihood,
     binary_cross_entropy,
@@ -71,6 +73,8 @@ __all__ = [
     "mse_loss",
     "gaussian_nll_loss",
     "kl_normal",
+    "reparameterize",
+    "kl_standard_normal",
     "conv2d",
     "conv_transpose2d",
     "max_pool2d",

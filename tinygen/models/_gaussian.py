@@ -13,6 +13,7 @@ import math
 
 from ..autograd.ops import Clip
 from ..functional._utils import as_float_tensor, float_dtype_of
+from ..functional.gaussian import kl_standard_normal
 from ..functional.reductions import logsumexp as _logsumexp
 
 __all__ = [
@@ -82,9 +83,14 @@ def kl_diag_normal(mu_q, logvar_q, mu_p=0.0, logvar_p=0.0, axis=-1):
 
 
 def kl_diag_standard_normal(mu, logvar, axis=-1):
-    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σᵢ (μᵢ² + σᵢ² − log σᵢ² − 1), summed over ``axis``."""
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σᵢ (μᵢ² + σᵢ² − log σᵢ² − 1), summed over ``axis``.
+
+    Summed over the last axis of equal shapes (the VAE's case) it is the fused op
+    :func:`tinygen.functional.kl_standard_normal`; otherwise the composite below."""
     mu = _t(mu)
     logvar = _t(logvar, mu)
+    if mu.shape == logvar.shape and mu.ndim and axis in (-1, mu.ndim - 1):
+        return kl_standard_normal(mu, logvar)
     elem = (mu**2 + logvar.exp() - logvar - 1.0) * 0.5
     return elem if axis is None else elem.sum(axis=axis)
 

@@ -245,12 +245,13 @@ class VAE(Module):
 
         Returns (z, eps); with ``n_samples=k`` they have shape (k, n, n_latent). ε is drawn
         by ``method`` (:func:`tinygen.rng.normal`): by default the Box–Muller transform,
-        the faster of the two exact samplers here.
+        the faster of the two exact samplers here. z is the fused op
+        :func:`tinygen.functional.reparameterize`.
         """
         rng = as_generator(rng)
         shape = mu.shape if n_samples is None else (int(n_samples), *mu.shape)
         eps = Tensor(normal(rng, shape, dtype=mu.dtype, method=method))
-        return mu + (logvar * 0.5).exp() * eps, eps
+        return F.reparameterize(mu, logvar, eps), eps
 
     def decoder_params(self, z, y=None):
         """The decoder's outputs for z of shape (..., n_latent): Bernoulli logits a of shape
@@ -265,9 +266,9 @@ class VAE(Module):
             D = self.n_input
             mean, logvar = out[:, :D], clamp(out[:, D:], *self.logvar_clamp)
             return mean.reshape(*lead, D), logvar.reshape(*lead, D)
-        if self.decoder_kind == "gaussian":
-            return out.reshape(*lead, self.n_input), None
-        return out.reshape(*lead, self.n_input)
+        if out.shape[:-1] != lead:  # k samples per data point: back to (k, n, n_input)
+            out = out.reshape(*lead, self.n_input)
+        return (out, None) if self.decoder_kind == "gaussian" else out
 
     def decode(self, z, y=None):
         """E[x|z]: the pixel probabilities σ(a) (Bernoulli) or the mean m(z) (Gaussian)."""
