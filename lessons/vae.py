@@ -170,6 +170,21 @@ loss.backward()
 print(f"sampled z:       d/dmu = {mu2.grad[0]:.3f}  -- no gradient reaches mu")
 
 # %% [markdown]
+# The VAE parameterizes $\sigma = e^{\frac12\log\sigma^2}$ and calls
+# `F.reparameterize(mu, logvar, eps)`: the same $z$ as one op whose backward is written
+# out, $\partial z/\partial\mu = 1$ and $\partial z/\partial\log\sigma^2 = \tfrac12\sigma\varepsilon$.
+# With $\mathbb E f = \mu^2 + e^{\log\sigma^2}$, the exact $\partial_{\log\sigma^2} = \sigma^2$.
+
+# %%
+mu3 = Tensor(np.array([1.5]), requires_grad=True)
+logvar3 = Tensor(np.log(np.array([0.5**2])), requires_grad=True)
+(F.reparameterize(mu3, logvar3, eps) ** 2).mean().backward()
+print(
+    f"F.reparameterize: d/dmu = {mu3.grad[0]:.3f} (exact {2 * 1.5}),  "
+    f"d/dlogvar = {logvar3.grad[0]:.3f} (exact {0.5**2})"
+)
+
+# %% [markdown]
 # ## 5. Bernoulli versus Gaussian decoders
 #
 # For binary pixels, $p(x\mid z) = \prod_i \sigma(a_i)^{x_i}(1-\sigma(a_i))^{1-x_i}$ with
