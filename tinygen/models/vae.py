@@ -266,7 +266,7 @@ class VAE(Module):
             D = self.n_input
             mean, logvar = out[:, :D], clamp(out[:, D:], *self.logvar_clamp)
             return mean.reshape(*lead, D), logvar.reshape(*lead, D)
-        if out.shape[:-1] != lead:  # k samples per data point: back to (k, n, n_input)
+        if out.shape[:-1] != lead:  # z's own leading axes, e.g. (k, n) for k samples each
             out = out.reshape(*lead, self.n_input)
         return (out, None) if self.decoder_kind == "gaussian" else out
 
