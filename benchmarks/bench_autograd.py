@@ -296,9 +296,7 @@ def main(argv=None):
                    help="run PyTorch in this process instead of a process of its own")
     args = p.parse_args(argv)
     torch = try_torch()
-    q, same, threads = args.quick, args.peer_same_process, args.threads
-    if torch is not None and threads and same:
-        torch.set_num_threads(threads)
+    q, same, threads = args.quick, args.peer_same_process, args.threads  # runners set threads
     t0 = time.perf_counter()
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
     if torch is not None:
