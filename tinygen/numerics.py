@@ -1,0 +1,84 @@
+"""Stable formulas on plain arrays, written once for the whole package.
+
+The autograd ops (:mod:`tinygen.autograd.ops`, :mod:`tinygen.functional`) call these in
+their forward passes, and the sampling models (RBM, Boltzmann machine, AIS, DBN), which
+update their parameters with hand-derived gradients on raw arrays, call them directly. So
+there is one sigmoid, one softplus and one log-sum-exp in tinygen. Each works on NumPy or
+CuPy arrays (the array module is read off the argument) and keeps the input's dtype.
+
+Lesson: ``lessons/autograd.py`` §4 "Composite ops are just more graph" (log-sum-exp) and
+§6 "Losses are log-likelihoods" (softplus).
+"""
+
+from __future__ import annotations
+
+from .backend import get_array_module
+
+__all__ = ["sigmoid", "softplus", "logsumexp", "log_softmax"]
+
+
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e⁻ˣ), elementwise, as ½ tanh(x/2) + ½.
+
+    The two are equal (multiply 1 + tanh(x/2) by e^{x/2} + e^{−x/2}); the tanh form never
+    overflows, where e⁻ˣ does for x below −88 in float32.
+    """
+    xp = get_array_module(x)
+    half = x.dtype.type(0.5) if x.dtype.kind == "f" else 0.5
+    return xp.tanh(x * half) * half + half
+
+
+def softplus(x):
+    """softplus(x) = log(1 + eˣ), elementwise, as max(x, 0) + log1p(e^{−|x|}).
+
+    The two are equal (factor e^{max(x, 0)} out of 1 + eˣ); the exponent is never positive,
+    so nothing overflows, and log1p keeps the tail accurate where e^{−|x|} is tiny.
+    """
+    xp = get_array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log Σ_axis eˣ, computed as m + log Σ e^{x − m} with m = max_axis x.
+
+    Every exponent x − m is ≤ 0 and the largest is 0, so the sum lies in [1, n]: nothing
+    overflows and the log is of a number ≥ 1. Rows that are all −inf give −inf (m = −inf
+    would make x − m NaN, so m is replaced by 0 there).
+
+    Parameters
+    ----------
+    x : array
+    axis : int, tuple of int or None
+        The axes summed over (None: all).
+    keepdims : bool
+        Keep the reduced axes with size 1.
+    """
+    xp = get_array_module(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    with _errstate(xp, divide="ignore"):  # log 0 = −inf for rows of −inf: not an error
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return out
+    return out.reshape([n for i, n in enumerate(out.shape) if i not in _axes(axis, x.ndim)])
+
+
+def log_softmax(x, axis=-1):
+    """x − log Σ_axis eˣ along ``axis``, as (x − m) − log Σ e^{x − m} (m = max x), so that
+    the large m cancels exactly instead of in rounding."""
+    xp = get_array_module(x)
+    z = x - xp.max(x, axis=axis, keepdims=True)
+    return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+
+
+def _errstate(xp, **kwargs):
+    """NumPy's ``errstate`` (CuPy raises no floating-point warnings: a no-op there)."""
+    import contextlib  # noqa: PLC0415
+
+    return xp.errstate(**kwargs) if hasattr(xp, "errstate") else contextlib.nullcontext()
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return set(range(ndim))
+    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
