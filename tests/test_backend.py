@@ -6,7 +6,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -165,220 +164,52 @@ def test_to_numpy_unwraps_only_tinygen_objects():
     assert backend.get_array_module(Tensor([1.0]), p) is np
 
 
-def test_blas_threads_sets_a_process_wide_limit_and_restores_it():
-    a = np.arange(12, dtype=np.float32).reshape(3, 4)
-    with backend.blas_threads(1):
-        inside = a @ a.T
-    np.testing.assert_array_equal(inside, a @ a.T)
-    fns = backend._numpy_openblas()
-    if fns is None:  # another BLAS: the context manager does nothing, and says nothing
-        return
-    get = fns[1]
-    before = get()
-    seen = []
-    with backend.blas_threads(1):
-        assert get() == 1
-        t = threading.Thread(target=lambda: seen.append(get()))  # another thread sees it too
-        t.start()
-        t.join()
-        with backend.blas_threads(1):  # nested: the outer block restores
-            assert get() == 1
-        assert get() == 1
-    assert seen == [1]
-    assert get() == before
+_IMPORT_PROBE = """
+import json, os, sys
+import numpy
+from threadpoolctl import threadpool_info
+def snapshot():
+    return {"env": dict(os.environ),
+            "blas": sorted((i["internal_api"], i["num_threads"]) for i in threadpool_info())}
+before = snapshot()
+import tinygen, tinygen.models, tinygen.nn, tinygen.optim, tinygen.functional
+from tinygen.models import RBM, VAE
+after = snapshot()
+print(json.dumps({"before": before, "after": after,
+                  "ctypes_loaded_by_tinygen": any(m.startswith("tinygen") and "ctypes" in
+                      vars(sys.modules[m]) for m in list(sys.modules))}))
+"""
 
 
-def test_blas_threads_used_from_several_threads_restores_the_count():
-    fns = backend._numpy_openblas()
-    if fns is None:
-        return
-    get = fns[1]
-    before = get()
-    barrier = threading.Barrier(3)
+def test_import_changes_nothing_outside_tinygen():
+    """``import tinygen`` leaves the process as it found it: the same environment variables
+    and the same BLAS thread pools with the same thread counts (threadpoolctl reads them)."""
+    pytest.importorskip("threadpoolctl")
+    import json
 
-    def hold():
-        with backend.blas_threads(1):
-            barrier.wait()  # all three inside at once, then leave in any order
-            assert get() == 1
-
-    threads = [threading.Thread(target=hold) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert get() == before
-
-
-
-
-def test_set_blas_spin_checks_its_range():
-    with pytest.raises(ValueError, match="between 4 and 30"):
-        backend.set_blas_spin(3)
-    with pytest.raises(ValueError, match="between 4 and 30"):
-        backend.set_blas_spin(31)
-
-
-def test_set_blas_spin_restarts_the_pool_and_products_stay_right():
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((300, 200)).astype(np.float32)
-    b = rng.standard_normal((200, 250)).astype(np.float32)
-    expected = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
-    if not backend.set_blas_spin(12):  # another BLAS: nothing to set, and nothing set
-        assert backend.blas_spin() is None or backend.blas_spin() != 12
-        return
-    try:
-        assert backend.blas_spin() == 12
-        assert os.environ["OPENBLAS_THREAD_TIMEOUT"] == "12"
-        for _ in range(3):  # the workers are started again by the first parallel product
-            np.testing.assert_allclose(a @ b, expected, rtol=1e-4, atol=1e-4)
-    finally:
-        backend.set_blas_spin(backend.BLAS_SPIN)
-    assert backend.blas_spin() == backend.BLAS_SPIN
-
-
-@pytest.mark.parametrize("user_value", [None, "20"])
-def test_import_sets_the_spin_unless_the_user_did(user_value):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT")}
-    if user_value is not None:
-        env["OPENBLAS_THREAD_TIMEOUT"] = user_value
-    code = (
-        "import numpy, tinygen.backend as b, os; "
-        "print(b.blas_spin(), os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
-    )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
-    if backend._openblas_lib() is None:  # not OpenBLAS: nothing is set
-        assert out[1] == (user_value or "None")
-        return
-    want = user_value or str(backend.BLAS_SPIN)
-    assert out == [want, want]
-
-
-def test_the_blas_controls_reach_numpys_openblas_even_after_scipy():
-    """SciPy's wheels load a second OpenBLAS; the thread and spin settings must act on the
-    one NumPy's matmul calls, whichever was loaded first."""
-    code = (
-        "import scipy.linalg, tinygen.backend as b\n"
-        "lib = b._openblas_lib()\n"
-        "maps = open('/proc/self/maps').read()\n"
-        "numpys = [l.split()[-1] for l in maps.splitlines()\n"
-        "          if 'openblas' in l.lower() and b._is_numpys(l.split()[-1])]\n"
-        "print(bool(numpys), lib is not None and b._is_numpys(lib._name))\n"
+        [sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k != "TINYGEN_BACKEND"},
     )
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout.split()
-    except subprocess.CalledProcessError as exc:  # no /proc/self/maps, no SciPy, …
-        pytest.skip(f"cannot inspect the loaded libraries here: {exc.stderr[-200:]}")
-    if out[0] == "False":
-        pytest.skip("NumPy does not carry its own OpenBLAS here")
-    assert out == ["True", "True"]
+    probe = json.loads(out.stdout)
+    assert probe["after"]["env"] == probe["before"]["env"]
+    before_blas = [b for b in probe["before"]["blas"]]
+    # tinygen may load SciPy (a second BLAS); the pools NumPy had keep their thread counts
+    assert all(b in probe["after"]["blas"] for b in before_blas)
+    assert not probe["ctypes_loaded_by_tinygen"]
 
 
-# ------------------------------------------------------ tasks on OpenBLAS's worker threads
-def _on_blas_pool():
-    return backend.run_on_blas_threads([lambda: 0, lambda: 1]) is not None
-
-
-@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
-def test_run_on_blas_threads_runs_every_task_once_in_order():
-    import threading
-
-    a = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
-    calls = []
-
-    def task(i):
-        def run():
-            calls.append(i)
-            return i, threading.get_ident(), a @ a  # a product inside a task: one thread
-        return run
-
-    out = backend.run_on_blas_threads([task(0), task(1)])
-    assert sorted(calls) == [0, 1] and [r[0] for r in out] == [0, 1]
-    assert out[0][1] == threading.get_ident() != out[1][1]  # task 0 in the caller
-    for r in out:
-        np.testing.assert_allclose(r[2], a @ a, rtol=1e-5)
-
-
-@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
-def test_run_on_blas_threads_reraises_after_all_tasks_finished():
-    done = []
-
-    def bad():
-        raise ZeroDivisionError("task 0 failed")
-
-    with pytest.raises(ZeroDivisionError, match="task 0 failed"):
-        backend.run_on_blas_threads([bad, lambda: done.append(1)])
-    assert done == [1]
-    assert _on_blas_pool()  # the pool is usable again
-
-
-@pytest.mark.skipif(not _on_blas_pool(), reason="needs NumPy's pthreads OpenBLAS, 2+ threads")
-def test_run_on_blas_threads_declines_when_it_cannot_and_runs_nothing():
-    ran = []
-    tasks = [lambda: ran.append(0), lambda: ran.append(1)]
-    with backend.blas_threads(1):  # a BLAS limit in force (e.g. around conv chunks)
-        assert backend.run_on_blas_threads(tasks) is None
-    inner = backend.run_on_blas_threads([lambda: backend.run_on_blas_threads(tasks), list])
-    assert inner[0] is None  # nested: declined, so _threads.run_groups falls back
-    assert ran == []
-    assert backend.run_on_blas_threads([tasks[0]]) is None  # one task: nothing to share
-
-
-# ------------------------------------------- a row vector added to a matrix (BLAS ?ger)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(500, 784), (256, 256), (65536, 1), (3, 4), (0, 5), (7, 0)])
-def test_add_row_vector_is_numpys_add_bit_for_bit(dtype, shape):
-    rng = np.random.default_rng(sum(shape))
-    a = (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape)).astype(dtype)
-    b = rng.standard_normal(shape[1]).astype(dtype)
-    if a.size:
-        a.flat[0], b[0] = -0.0, -0.0  # signed zeros, an inf and a NaN come out as NumPy's
-        a.flat[-1] = np.inf
-        b[-1] = np.nan if shape[1] > 1 else b[-1]
-    ref = a + b
-    out = a
-    backend.add_row_vector_(a, b)
-    assert out is a
-    np.testing.assert_array_equal(a, ref, strict=True)
-    assert np.array_equal(np.signbit(a), np.signbit(ref))
-
-
-def test_add_row_vector_takes_blas_where_numpys_openblas_has_it():
-    if backend._openblas_lib() is None:
-        pytest.skip("NumPy's OpenBLAS is not reachable here")
-    fn = backend._ger(np.dtype(np.float32))
-    if fn is None:
-        pytest.skip("this OpenBLAS has no 64-bit-integer cblas_sger")
-    # the BLAS path for a big matrix, repeated (the cached ones vector grows and is reused)
-    rng = np.random.default_rng(1)
-    for m in (300, 900, 300):
-        a = rng.standard_normal((m, 256)).astype(np.float32)
-        b = rng.standard_normal(256).astype(np.float32)
-        ref = a + b
-        backend.add_row_vector_(a, b)
-        np.testing.assert_array_equal(a, ref)
-    ones = backend._BLAS[("ger", "f")][1]
-    assert ones.size >= 900 and not ones.flags.writeable and np.all(ones == 1)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda a, b: (a[:, ::2], b[::2]),  # a view that is not C-contiguous
-        lambda a, b: (a.T.copy().T, b),  # Fortran order
-        lambda a, b: (a, b.astype(np.float64)),  # mixed dtypes: NumPy's promotion rules
-        lambda a, b: (a, b[None, :]),  # b of shape (1, n)
-        lambda a, b: (a, np.float32(2.5)),  # a scalar
-    ],
-)
-def test_add_row_vector_falls_back_to_numpy_for_other_layouts(make):
-    rng = np.random.default_rng(2)
-    a, b = make(rng.standard_normal((400, 400)).astype(np.float32),
-                rng.standard_normal(400).astype(np.float32))
-    ref = a + b
-    backend.add_row_vector_(a, b)
-    np.testing.assert_array_equal(a, ref.astype(a.dtype))
+def test_no_ctypes_and_no_thread_pools_in_tinygen():
+    """The readable-core rule: parallelism comes from BLAS or CuPy, never from code of ours."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(backend.__file__)))
+    banned = ("import ctypes", "from ctypes", "ThreadPoolExecutor", "import threading",
+              "mallopt", "os.environ[")
+    found = []
+    for folder, _, files in os.walk(os.path.join(root, "tinygen")):
+        for f in files:
+            if f.endswith(".py"):
+                path = os.path.join(folder, f)
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+                found += [(os.path.relpath(path, root), b) for b in banned if b in text]
+    assert not found, found

@@ -1,5 +1,5 @@
-"""The fused Gaussian ops of tinygen.functional (reparameterize, kl_standard_normal): values
-against the formulas and the composites, gradients against finite differences, shapes."""
+"""The Gaussian pieces of tinygen.functional (reparameterize, kl_normal): values against
+the formulas, gradients against finite differences and the closed forms, shapes."""
 
 from __future__ import annotations
 
@@ -58,50 +58,51 @@ def test_reparameterize_names_shapes_that_do_not_broadcast():
         F.reparameterize(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 4)))
 
 
-# -------------------------------------------------------------- kl_standard_normal
-def kl_reference(mu, logvar):
-    """½ Σ (μ² + e^{lv} − lv − 1) in float64, e^{lv} − 1 by expm1."""
-    return 0.5 * (mu**2 + np.expm1(logvar) - logvar).sum(axis=-1)
+# ------------------------------------------------------------------------ kl_normal
+def kl_reference(mu_q, lv_q, mu_p, lv_p):
+    """The textbook form ½ [lv_p − lv_q + (e^{lv_q} + (μ_q − μ_p)²) / e^{lv_p} − 1], float64."""
+    return 0.5 * (lv_p - lv_q + (np.exp(lv_q) + (mu_q - mu_p) ** 2) / np.exp(lv_p) - 1.0)
 
 
 @given(data=st.data())
-def test_kl_standard_normal_is_the_closed_form_with_its_gradients(data):
+def test_kl_normal_is_the_closed_form_with_its_gradients(data):
     shape = data.draw(S.shapes(min_dims=1), label="shape")
-    mu = data.draw(S.float_arrays(shape), label="mu")
-    logvar = data.draw(S.float_arrays(shape, -4.0, 3.0), label="logvar")
-    kl = F.kl_standard_normal(Tensor(mu), Tensor(logvar))
-    assert kl.shape == shape[:-1]
-    np.testing.assert_allclose(kl.data, kl_reference(mu, logvar), rtol=1e-12, atol=1e-15)
-    assert np.all(kl.data >= 0.0)  # KL ≥ 0 for any q
-    # and the elementwise KL of kl_normal (against N(0, I)), summed over the last axis
-    composite = F.kl_normal(Tensor(mu), Tensor(logvar), reduction="none").sum(axis=-1)
-    np.testing.assert_allclose(kl.data, composite.data, rtol=1e-9, atol=1e-9)
-    check_grads(F.kl_standard_normal, mu, logvar, name="kl_standard_normal")
+    mu_q, mu_p = (data.draw(S.float_arrays(shape), label=n) for n in ("mu_q", "mu_p"))
+    lv_q, lv_p = (data.draw(S.float_arrays(shape, -4.0, 3.0), label=n) for n in ("lv_q", "lv_p"))
+    kl = F.kl_normal(Tensor(mu_q), Tensor(lv_q), Tensor(mu_p), Tensor(lv_p), reduction="none")
+    assert kl.shape == shape
+    np.testing.assert_allclose(kl.data, kl_reference(mu_q, lv_q, mu_p, lv_p), rtol=1e-9,
+                               atol=1e-12)
+    assert np.all(kl.data >= 0.0)  # KL ≥ 0 for any q and p
+    check_grads(lambda *t: F.kl_normal(*t, reduction="none"), mu_q, lv_q, mu_p, lv_p,
+                name="kl_normal")
 
 
-def test_kl_standard_normal_gradients_are_the_closed_forms():
-    # ∂KL/∂μ = μ, ∂KL/∂logvar = ½ (e^{logvar} − 1)
+def test_kl_normal_gradients_against_the_standard_normal_are_the_closed_forms():
+    # KL(q ‖ N(0, 1)) = ½(μ² + e^{lv} − 1 − lv):  ∂/∂μ = μ, ∂/∂lv = ½ (e^{lv} − 1)
     rng = np.random.default_rng(1)
     mu, logvar = rng.standard_normal((2, 6, 4))
     tm, tl = Tensor(mu, requires_grad=True), Tensor(logvar, requires_grad=True)
-    F.kl_standard_normal(tm, tl).sum().backward()
+    F.kl_normal(tm, tl, reduction="sum").backward()
     np.testing.assert_allclose(tm.grad, mu, rtol=1e-12)
     np.testing.assert_allclose(tl.grad, 0.5 * np.expm1(logvar), rtol=1e-12)
 
 
-def test_kl_standard_normal_is_zero_only_at_the_prior_and_exact_near_it():
-    zero = F.kl_standard_normal(np.zeros((1, 50), np.float32), np.zeros((1, 50), np.float32))
+def test_kl_normal_is_zero_only_at_p_and_exact_near_it():
+    zero = F.kl_normal(np.zeros((1, 50), np.float32), np.zeros((1, 50), np.float32),
+                       reduction="sum")
     assert zero.dtype == np.float32 and zero.item() == 0.0
-    # q close to the prior: the variance part ½(e^{lv} − 1 − lv) ≈ lv²/4 keeps its digits
+    same = F.kl_normal(np.ones(3), np.full(3, 0.7), np.ones(3), np.full(3, 0.7), reduction="sum")
+    assert same.item() == 0.0
+    # q close to p: the variance part ½(e^Δ − 1 − Δ) ≈ Δ²/4 keeps its digits (expm1), where
+    # the textbook form in float32 loses them all to cancellation
     lv = np.full((1, 50), 1e-3, np.float32)
-    kl = F.kl_standard_normal(np.zeros_like(lv), lv).item()
-    exact = kl_reference(np.zeros((1, 50)), lv.astype(np.float64)).item()
+    kl = F.kl_normal(np.zeros_like(lv), lv, reduction="sum").item()
+    exact = kl_reference(0.0, lv.astype(np.float64), 0.0, 0.0).sum()
     assert kl > 0.0
     np.testing.assert_allclose(kl, exact, rtol=1e-3)
 
 
-def test_kl_standard_normal_needs_equal_shapes_with_an_axis():
-    with pytest.raises(OpError, match=r"kl_standard_normal.*\(2, 3\).*\(3,\)"):
-        F.kl_standard_normal(np.zeros((2, 3)), np.zeros(3))
-    with pytest.raises(OpError, match="at least one axis"):
-        F.kl_standard_normal(np.float64(0.0), np.float64(0.0))
+def test_kl_normal_names_shapes_that_do_not_broadcast():
+    with pytest.raises(OpError, match=r"kl_normal.*\(2, 3\).*\(2, 4\)"):
+        F.kl_normal(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 4)))

@@ -140,24 +140,3 @@ def test_sigmoid_saturates_without_overflow():
     np.testing.assert_allclose(y.data, sp.expit(x.data.astype(np.float64)), atol=1e-7)
     y.sum().backward()
     assert np.all(np.isfinite(x.grad))
-
-
-@pytest.mark.parametrize("layout", ["nchw", "nhwc_viewed_as_nchw"])
-def test_relu_on_large_arrays_takes_the_blockwise_path_and_agrees(layout):
-    """Arrays of THREAD_MIN_ELEMS+ elements go through the threaded block path; its values
-    and gradient equal the plain definitions, whatever the memory layout."""
-    from tinygen._threads import THREAD_MIN_ELEMS
-
-    rng = np.random.default_rng(0)
-    shape = (4, 16, 40, 120)  # 307,200 elements
-    assert np.prod(shape) >= THREAD_MIN_ELEMS
-    a = rng.standard_normal(shape).astype(np.float32)
-    g = rng.standard_normal(shape).astype(np.float32)
-    if layout != "nchw":
-        a = np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    a[0, 0, 0, :3] = [0.0, -0.0, np.nan]
-    x = Tensor(a, requires_grad=True)
-    z = x.relu()
-    np.testing.assert_array_equal(z.data, np.maximum(a, 0))
-    z.backward(g)
-    np.testing.assert_array_equal(x.grad, g * (a > 0))

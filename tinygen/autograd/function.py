@@ -16,14 +16,11 @@ Lesson: ``lessons/autograd.py`` §2 "An op is a forward and a backward".
 from __future__ import annotations
 
 import contextlib
-import itertools
 
 __all__ = ["Function", "unbroadcast", "no_grad", "enable_grad", "is_grad_enabled", "OpError"]
 
 _GRAD_ENABLED = [True]
 _Tensor = None  # set by tensor.py (the two modules refer to each other)
-#: creation counter: an op's output is numbered after its inputs (see ``Tensor.backward``)
-_COUNTER = itertools.count()
 
 
 class OpError(ValueError):
@@ -95,18 +92,7 @@ class Function:
             raise OpError(
                 f"{cls.__name__}: cannot apply to inputs of shapes {shapes}: {exc}"
             ) from exc
-        t = _Tensor.__new__(_Tensor)
-        t.data = out
-        t.grad = None
-        t._retain = False
-        t._seq = next(_COUNTER)
-        if _GRAD_ENABLED[0]:
-            for x in inputs:
-                if x.requires_grad:
-                    ctx.parents = inputs
-                    t.requires_grad = True
-                    t._ctx = ctx
-                    return t
-        t.requires_grad = False
-        t._ctx = None
-        return t
+        record = _GRAD_ENABLED[0] and any(x.requires_grad for x in inputs)
+        if record:
+            ctx.parents = inputs
+        return _Tensor._from_op(out, ctx if record else None)

@@ -6,14 +6,18 @@ topological sort".
 
 from __future__ import annotations
 
+import itertools
 import operator
 
 import numpy as np
 
 from .. import backend
-from .function import _COUNTER, unbroadcast
+from .function import unbroadcast
 
 __all__ = ["Tensor", "as_tensor"]
+
+#: creation counter: an op's output is numbered after its inputs (see ``Tensor.backward``)
+_COUNTER = itertools.count()
 
 
 def _to_array(data, dtype=None):
@@ -57,17 +61,31 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        self.data = _to_array(data, dtype)
-        if requires_grad and self.data.dtype.kind not in "fc":
+        data = _to_array(data, dtype)
+        if requires_grad and data.dtype.kind not in "fc":
             raise TypeError(
-                f"only floating tensors can require gradients; got dtype {self.data.dtype}. "
+                f"only floating tensors can require gradients; got dtype {data.dtype}. "
                 "Pass dtype='float32' (or float64) to make it differentiable."
             )
+        self._init(data, bool(requires_grad), None)
+
+    def _init(self, data, requires_grad, ctx):
+        """Set every field: the one place a Tensor's state is made (by ``__init__`` for a
+        user's tensor, by :meth:`_from_op` for an op's output)."""
+        self.data = data
         self.grad = None
-        self.requires_grad = bool(requires_grad)
-        self._ctx = None
+        self.requires_grad = requires_grad
+        self._ctx = ctx  # the op that made this tensor, if it is recorded in the graph
         self._retain = False
         self._seq = next(_COUNTER)
+
+    @classmethod
+    def _from_op(cls, data, ctx):
+        """The output of an op: ``data`` is already an array of the backend; ``ctx`` is the
+        op that made it when the graph is recorded (then it requires a gradient), else None."""
+        t = cls.__new__(cls)
+        t._init(data, ctx is not None, ctx)
+        return t
 
     # ------------------------------------------------------------------ basics
     @property

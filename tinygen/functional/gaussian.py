@@ -1,10 +1,5 @@
-"""The diagonal-Gaussian pieces of every VAE step, as fused ops: the reparameterized sample
-z = μ + σ ⊙ ε and the closed-form KL(N(μ, σ²) ‖ N(0, I)).
-
-Both are short formulas that the composites in :mod:`tinygen.models._gaussian` also write
-from primitives. They run once per training step of every VAE, on every latent unit, and
-as primitives they are chains of small ops (four for the sample, seven for the KL) whose
-fixed cost per op is most of their time on the (100, 50) latents of the benchmark VAE.
+"""Diagonal Gaussians: the reparameterized sample z = μ + σ ⊙ ε and the KL divergence in
+closed form, both written from primitives.
 
 Lesson: ``lessons/vae.py`` §3 "The KL in closed form" and §4 "The reparameterization
 trick".
@@ -14,93 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, OpError, Tensor
-from ..backend import get_array_module
-from ._utils import as_float_tensor, float_dtype_of
+from ..autograd import OpError, Tensor
+from ._utils import as_float_tensor, check_reduction, float_dtype_of, reduce_loss
+from .activations import exp, expm1
 
-__all__ = ["reparameterize", "kl_standard_normal", "Reparameterize", "StandardNormalKL"]
-
-
-class Reparameterize(Function):
-    """z = μ + σ ⊙ ε with σ = exp(½ logvar);
-
-    ∂z/∂μ = 1,  ∂z/∂logvar = ½ σ ⊙ ε,  ∂z/∂ε = σ.
-
-    μ and logvar broadcast against ε (one (n, d) posterior for ε of shape (k, n, d)); the
-    base class sums each gradient back to its input's shape.
-
-    # NOTE: fused (one op instead of Mul, Exp, Mul, Add) for speed: it is the VAE's sample
-    # z ~ q(z|x), drawn in every training step. σ is kept from the forward for the backward.
-    # Measured with the KL below on the ELBO step of ``benchmarks/bench_vae.py`` (see
-    # :class:`StandardNormalKL`).
-    """
-
-    def forward(self, mu, logvar, eps):
-        xp = get_array_module(mu)
-        sigma = xp.multiply(logvar, 0.5)
-        xp.exp(sigma, out=sigma)
-        self.sigma, self.eps = sigma, eps
-        z = sigma * eps
-        z += mu
-        return z
-
-    def backward(self, g):
-        a, b, c = self.parents
-        g_logvar = g_eps = None
-        if b.requires_grad:
-            g_logvar = g * self.eps
-            g_logvar *= self.sigma
-            g_logvar *= 0.5
-        if c.requires_grad:
-            g_eps = g * self.sigma
-        return (g if a.requires_grad else None), g_logvar, g_eps
+__all__ = ["reparameterize", "kl_normal"]
 
 
-class StandardNormalKL(Function):
-    """KL(N(μ, diag e^{logvar}) ‖ N(0, I)) = ½ Σᵢ [μᵢ² + (e^{logvarᵢ} − 1 − logvarᵢ)], summed
-    over the last axis;
-
-    ∂KL/∂μᵢ = μᵢ,  ∂KL/∂logvarᵢ = ½ (e^{logvarᵢ} − 1).
-
-    e^{lv} − 1 is computed as expm1(lv), exact near lv = 0 where e^{lv} − 1 would cancel (the
-    q that matches the prior); e^{lv} − 1 − lv ≥ 0 is the part of the KL due to the variance.
-
-    # NOTE: fused (one op instead of the seven of ½ Σ(μ² + e^{lv} − lv − 1)) for speed: the
-    # ELBO's KL term, in every training step. With :class:`Reparameterize`, forward and
-    # backward on latents of shape (100, 50) took 200 µs against 328 µs for the composites
-    # (310 against 442 µs right after a GEMM), about 2% of the ELBO step of
-    # ``benchmarks/bench_vae.py``. In-process A/Bs of that step with a prototype of the two
-    # ops gave 1.018× and 1.007× (40 alternating rounds; best rounds 7.08 → 6.73 and
-    # 7.00 → 6.90 ms): a gain smaller than this VM's round-to-round noise.
-    """
-
-    def forward(self, mu, logvar):
-        xp = get_array_module(mu)
-        em1 = xp.expm1(logvar)  # e^{lv} − 1
-        self.mu, self.em1 = mu, em1
-        elem = xp.multiply(mu, mu)
-        elem += em1
-        elem -= logvar
-        kl = elem.sum(axis=-1)
-        kl *= 0.5
-        return kl
-
-    def backward(self, g):
-        a, b = self.parents
-        gg = g[..., None]
-        g_mu = gg * self.mu if a.requires_grad else None
-        g_logvar = None
-        if b.requires_grad:
-            g_logvar = self.em1 * gg
-            g_logvar *= 0.5
-        return g_mu, g_logvar
+def _broadcast(name, **tensors):
+    try:
+        np.broadcast_shapes(*(t.shape for t in tensors.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {t.shape}" for k, t in tensors.items())
+        raise OpError(f"{name}: shapes {shapes} do not broadcast") from None
 
 
 def reparameterize(mu, logvar, eps) -> Tensor:
     """The reparameterized sample z = μ + exp(½ logvar) ⊙ ε, differentiable in μ, logvar and ε.
 
     With ε ~ N(0, I) drawn outside the graph, z ~ N(μ, diag exp(logvar)), and the gradient
-    of E[f(z)] is E[∇f(z) ∂z/∂θ] (the reparameterization trick).
+    of E[f(z)] is E[∇f(z) ∂z/∂θ] (the reparameterization trick), with
+
+        ∂z/∂μ = 1,  ∂z/∂logvar = ½ σ ⊙ ε,  ∂z/∂ε = σ.
 
     Parameters
     ----------
@@ -120,37 +50,44 @@ def reparameterize(mu, logvar, eps) -> Tensor:
     """
     dt = float_dtype_of(mu, logvar, eps)
     mu, logvar, eps = (as_float_tensor(t, dt) for t in (mu, logvar, eps))
-    try:
-        np.broadcast_shapes(mu.shape, logvar.shape, eps.shape)
-    except ValueError:
-        raise OpError(
-            f"reparameterize: shapes mu {mu.shape}, logvar {logvar.shape}, eps {eps.shape} "
-            "do not broadcast"
-        ) from None
-    return Reparameterize.apply(mu, logvar, eps)
+    _broadcast("reparameterize", mu=mu, logvar=logvar, eps=eps)
+    return mu + exp(logvar * 0.5) * eps
 
 
-def kl_standard_normal(mu, logvar) -> Tensor:
-    """KL(N(μ, diag e^{logvar}) ‖ N(0, I)) = ½ Σᵢ (μᵢ² + e^{logvarᵢ} − logvarᵢ − 1), summed
-    over the last axis: the VAE's regulariser in closed form.
+def kl_normal(mu_q, logvar_q, mu_p=0.0, logvar_p=0.0, reduction="mean") -> Tensor:
+    """KL(N(μ_q, e^{logvar_q}) ‖ N(μ_p, e^{logvar_p})) of diagonal Gaussians, elementwise.
+
+    KL = ½ [(σ_q² + (μ_q − μ_p)²) / σ_p² − 1 − log(σ_q² / σ_p²)]
+       = ½ [expm1(Δ) − Δ + (μ_q − μ_p)² e^{−logvar_p}],   Δ = logvar_q − logvar_p.
+
+    The second form is the one computed: e^Δ − 1 − Δ ≥ 0 is the part due to the variances,
+    and expm1 keeps it exact near Δ = 0 (q close to p), where e^Δ − 1 would cancel. With
+    the standard-normal prior (μ_p = 0, logvar_p = 0) it is ½(μ² + e^{logvar} − 1 −
+    logvar), the VAE's regulariser. Sum over the latent axis (``reduction="none"``, then
+    ``.sum(axis=-1)``) for the KL of the joint.
 
     Parameters
     ----------
-    mu, logvar : Tensor or array_like of the same shape (..., d)
-
-    Returns
-    -------
-    Tensor of shape (...): one KL per row, ≥ 0, zero only where μ = 0 and logvar = 0.
+    mu_q, logvar_q : Tensor
+        Mean and log-variance of q, of shape (n_samples, n_latent).
+    mu_p, logvar_p : Tensor, array or float
+        Those of p, broadcasting against q's.
+    reduction : {"mean", "sum", "none"}
+        "none" returns the elementwise KL above; "mean" (the default, as for every loss)
+        averages it over all entries, "sum" adds them (the total KL of the batch).
 
     References
     ----------
     Kingma & Welling (2014), "Auto-encoding variational Bayes", ICLR, appendix B.
     """
-    dt = float_dtype_of(mu, logvar)
-    mu, logvar = as_float_tensor(mu, dt), as_float_tensor(logvar, dt)
-    if mu.shape != logvar.shape or mu.ndim == 0:
-        raise OpError(
-            f"kl_standard_normal: mu and logvar need one shape with at least one axis (the "
-            f"summed one), got {mu.shape} and {logvar.shape}"
-        )
-    return StandardNormalKL.apply(mu, logvar)
+    name = "kl_normal"
+    check_reduction(reduction, name)
+    dt = float_dtype_of(mu_q, logvar_q, mu_p, logvar_p)
+    mu_q, logvar_q, mu_p, logvar_p = (
+        as_float_tensor(t, dt) for t in (mu_q, logvar_q, mu_p, logvar_p)
+    )
+    _broadcast(name, mu_q=mu_q, logvar_q=logvar_q, mu_p=mu_p, logvar_p=logvar_p)
+    delta = logvar_q - logvar_p
+    d = mu_q - mu_p
+    kl = (expm1(delta) - delta + d * d * exp(-logvar_p)) * 0.5
+    return reduce_loss(kl, reduction, name)

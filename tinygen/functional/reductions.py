@@ -7,25 +7,59 @@ from __future__ import annotations
 
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
+from ..numerics import log_softmax as log_softmax_array
+from ..numerics import logsumexp as logsumexp_array
 from ._utils import as_float_tensor
 
-__all__ = ["logsumexp", "log_softmax", "softmax", "LogSoftmax"]
+__all__ = ["logsumexp", "log_softmax", "softmax", "LogSumExp", "LogSoftmax"]
 
 
-def _squeeze_axes(shape, axis):
-    """The shape after reducing ``axis`` (None, int or tuple) without ``keepdims``."""
-    ndim = len(shape)
+def _axes(axis, ndim):
+    """The set of axes that ``axis`` (None, int or tuple) reduces."""
     if axis is None:
-        return ()
-    axes = {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
+        return set(range(ndim))
+    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+
+
+class LogSumExp(Function):
+    """y = log Σ_axis eˣ;  ∂y/∂x = e^{x − y} = softmax(x) along the axis.
+
+    # NOTE: fused for stability: the forward shifts by the maximum before exponentiating
+    # (:func:`tinygen.numerics.logsumexp`), and the backward forms softmax(x) = e^{x − y}
+    # from the result, with no exponent above 0. Weights below √tiny (x − y < −44 in
+    # float32) are set to exactly 0: they cannot change the sum (≥ 1), and as gradients,
+    # scaled down further by the graph below, they would become subnormal numbers, which
+    # most CPUs multiply tens of times more slowly than normal ones (Dooley & Kale 2006,
+    # "Quantifying the interference caused by subnormal floating-point values"). It equals
+    # :func:`_logsumexp_composite`, which the tests check.
+    """
+
+    def forward(self, x, axis=-1):
+        self.x, self.axis = x, axis
+        self.y = logsumexp_array(x, axis=axis, keepdims=True)
+        return self.y.reshape([n for i, n in enumerate(x.shape) if i not in _axes(axis, x.ndim)])
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        w = xp.exp(self.x - self.y)  # softmax(x) along the reduced axes
+        w[w < xp.sqrt(xp.finfo(w.dtype).tiny)] = 0  # flush the terms that cannot count
+        return (w * g.reshape(self.y.shape),)
+
+
+def _logsumexp_composite(x, axis=-1) -> Tensor:
+    """log Σ eˣ from primitives (the lesson's form): m + log Σ e^{x − m} with the shift
+    m = max x a constant (detached): the gradient is softmax(x) for any m."""
+    x = as_float_tensor(x)
+    m = Tensor(x.data.max(axis=axis, keepdims=True))
+    out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
+    return out.reshape([n for i, n in enumerate(x.shape) if i not in _axes(axis, x.ndim)])
 
 
 def logsumexp(x, axis=-1, keepdims=False) -> Tensor:
     """y = log Σ_axis eˣ, computed as m + log Σ e^{x − m} with m = max_axis x.
 
-    The shift m is a constant (detached): the gradient ∂y/∂x = softmax(x) is the same for
-    any m, and choosing the maximum keeps every exponent ≤ 0, so nothing overflows.
+    The shift m changes nothing (the gradient ∂y/∂x = softmax(x) is the same for any m),
+    and choosing the maximum keeps every exponent ≤ 0, so nothing overflows.
 
     Parameters
     ----------
@@ -42,42 +76,25 @@ def logsumexp(x, axis=-1, keepdims=False) -> Tensor:
         Of x's shape without (or, with ``keepdims``, with size 1 at) the reduced axes.
     """
     x = as_float_tensor(x)
-    m = Tensor(x.data.max(axis=axis, keepdims=True))
-    d = x - m
-    e = d.exp()
-    # NOTE: speed. Terms with x − m < ½ log(tiny) (about −44 in float32, −354 in float64)
-    # are below 10⁻¹⁹ of the largest one: they cannot change the sum (it is ≥ 1, and
-    # 1 + 10⁻¹⁹ rounds to 1), but their gradients e^{x−m}·g, scaled down further by the
-    # graph below (the 1/n of a mean, a pixel's σ(a) − x), become subnormal numbers, and
-    # every BLAS multiply-add that meets one takes a microcode assist (~100 cycles): with
-    # 0.6% subnormal gradients, an IWAE-5 step ran its decoder's backward GEMMs 2× slower.
-    # Multiplying by a 0/1 constant makes those terms and their gradients exact zeros.
-    # (Dooley & Kale, "Quantifying the interference caused by subnormal floating-point
-    # values", 2006.)
-    xp = get_array_module(x.data)
-    keep = d.data >= 0.5 * xp.log(xp.finfo(x.dtype).tiny)
-    if not bool(keep.all()):
-        e = e * Tensor(keep.astype(x.dtype))
-    out = e.sum(axis=axis, keepdims=True).log() + m
-    return out if keepdims else out.reshape(_squeeze_axes(x.shape, axis))
+    out = LogSumExp.apply(x, axis=axis)
+    if keepdims:
+        return out.reshape([1 if i in _axes(axis, x.ndim) else n for i, n in enumerate(x.shape)])
+    return out
 
 
 class LogSoftmax(Function):
     """z = x − log Σ_axis eˣ;  ∂L/∂x = g − softmax(x) · Σ_axis g.
 
-    # NOTE: fused (one op instead of seven) because log_softmax over 256 intensity values per
-    # pixel is the hot path of PixelCNN's loss; forward subtracts the maximum before
-    # exponentiating (the log-sum-exp trick, e.g. Blanchard, Higham & Higham 2021, "Accurately
-    # computing the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41). It equals
+    # NOTE: fused for stability: the forward subtracts the maximum before exponentiating
+    # (:func:`tinygen.numerics.log_softmax`; Blanchard, Higham & Higham 2021, "Accurately
+    # computing the log-sum-exp and softmax functions", IMA J. Numer. Anal. 41), and the
+    # backward forms softmax(x) = e^z from the result. It equals
     # :func:`_log_softmax_composite`, which the tests check.
     """
 
     def forward(self, x, axis=-1):
-        xp = get_array_module(x)
-        z = x - x.max(axis=axis, keepdims=True)
-        z -= xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
-        self.out, self.axis = z, axis
-        return z
+        self.out, self.axis = log_softmax_array(x, axis=axis), axis
+        return self.out
 
     def backward(self, g):
         xp = get_array_module(g)

@@ -27,6 +27,7 @@ Bowman, S. R. et al. (2016). Generating sentences from a continuous space. CoNLL
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from dataclasses import dataclass
@@ -38,16 +39,9 @@ from .. import backend
 from .. import functional as F
 from ..autograd import Tensor, no_grad
 from ..nn import Linear, Module
+from ..numerics import logsumexp as logsumexp_array
 from ..rng import as_generator, normal
-from ._gaussian import (
-    LOG_2PI,
-    clamp,
-    kl_diag_normal,
-    kl_diag_standard_normal,
-    log_normal_diag,
-    log_standard_normal,
-    logsumexp,
-)
+from ._gaussian import LOG_2PI, clamp, log_normal_diag, log_standard_normal
 from .autoencoder import as_batch, check_unit_interval, mlp, train_loop
 
 __all__ = ["VAE", "ELBOTerms", "kl_weight"]
@@ -192,11 +186,12 @@ class VAE(Module):
             )
         cfg = json.loads(cfg_path.read_text())
         name = cfg.pop("class", cls.__name__)
-        klass = {"VAE": VAE}.get(name, cls)
-        if name == "CVAE":
-            from .cvae import CVAE
-
-            klass = CVAE
+        # the class is looked up by name in tinygen.models (which imports it on first use),
+        # so this module needs no import of its subclasses (the CVAE imports this one)
+        models = importlib.import_module(__package__)
+        klass = cls if name == cls.__name__ else getattr(models, name, None)
+        if not (isinstance(klass, type) and issubclass(klass, VAE)):
+            raise ValueError(f"{cfg_path} names class {name!r}, which is not a VAE of tinygen")
         model = klass(**cfg)
         model.load(path)
         model.eval()
@@ -240,17 +235,16 @@ class VAE(Module):
         return self.enc_mu(h), logvar
 
     @staticmethod
-    def reparameterize(mu, logvar, rng=None, n_samples=None, method="box-muller"):
+    def reparameterize(mu, logvar, rng=None, n_samples=None):
         """z = μ + σ ⊙ ε with σ = exp(½ logvar), ε ~ N(0, I): differentiable in μ and logvar.
 
-        Returns (z, eps); with ``n_samples=k`` they have shape (k, n, n_latent). ε is drawn
-        by ``method`` (:func:`tinygen.rng.normal`): by default the Box–Muller transform,
-        the faster of the two exact samplers here. z is the fused op
+        Returns (z, eps); with ``n_samples=k`` they have shape (k, n, n_latent). ε is the
+        Generator's ``standard_normal`` (:func:`tinygen.rng.normal`); z is
         :func:`tinygen.functional.reparameterize`.
         """
         rng = as_generator(rng)
         shape = mu.shape if n_samples is None else (int(n_samples), *mu.shape)
-        eps = Tensor(normal(rng, shape, dtype=mu.dtype, method=method))
+        eps = Tensor(normal(rng, shape, dtype=mu.dtype))
         return F.reparameterize(mu, logvar, eps), eps
 
     def decoder_params(self, z, y=None):
@@ -328,11 +322,8 @@ class VAE(Module):
         rec = self.log_px_given_z(x, z, y)
         prior = self._prior(y)
         if kl == "analytic":
-            kl_term = (
-                kl_diag_standard_normal(mu, logvar)
-                if prior is None
-                else kl_diag_normal(mu, logvar, *prior)
-            )
+            prior = (0.0, 0.0) if prior is None else prior
+            kl_term = F.kl_normal(mu, logvar, *prior, reduction="none").sum(axis=-1)
         else:
             log_q = (logvar + eps**2 + LOG_2PI).sum(axis=-1) * -0.5
             log_p = log_standard_normal(z) if prior is None else log_normal_diag(z, *prior)
@@ -343,7 +334,7 @@ class VAE(Module):
             rec = rec.mean(axis=0)
         return ELBOTerms(reconstruction=rec, kl=kl_term, elbo=rec - kl_term)
 
-    def log_weights(self, x, k, rng=None, beta=1.0, mu_logvar=None, *, y=None, method="box-muller"):
+    def log_weights(self, x, k, rng=None, beta=1.0, mu_logvar=None, *, y=None):
         """log wᵢ = log p(x|zᵢ) + β [log p(zᵢ) − log q(zᵢ|x)], zᵢ ~ q(z|x), of shape (k, n).
 
         log q(zᵢ|x) = −½ Σ (log 2π + log σ² + εᵢ²) exactly, since z − μ = σ ⊙ ε. Under
@@ -353,7 +344,7 @@ class VAE(Module):
         """
         x = x if isinstance(x, Tensor) else Tensor(self._check_x(x))
         mu, logvar = self.encode(x, y) if mu_logvar is None else mu_logvar
-        z, eps = self.reparameterize(mu, logvar, rng, n_samples=k, method=method)
+        z, eps = self.reparameterize(mu, logvar, rng, n_samples=k)
         log_px = self.log_px_given_z(x, z, y)
         prior = self._prior(y)
         if prior is None:
@@ -366,7 +357,7 @@ class VAE(Module):
 
     def iwae_bound(self, x, k, rng=None, beta=1.0, *, y=None):
         """L_k(x) = log (1/k) Σᵢ wᵢ (logsumexp), a Tensor of shape (n,); L_1 is the ELBO."""
-        return logsumexp(self.log_weights(x, k, rng, beta, y=y), axis=0) - math.log(k)
+        return F.logsumexp(self.log_weights(x, k, rng, beta, y=y), axis=0) - math.log(k)
 
     def loss(self, x, objective="elbo", k=1, beta=1.0, rng=None, kl="analytic", *, y=None):
         """The training loss (a scalar Tensor): minus the objective, averaged over the batch.
@@ -413,13 +404,12 @@ class VAE(Module):
                 chunks = []
                 for j in range(0, k, k_batch):
                     kk = min(k_batch, k - j)
-                    # ziggurat: its draws for k samples are those of k_batch-sized pieces
-                    # one after the other, so the estimate does not depend on k_batch
-                    lw = self.log_weights(xb, kk, rng, mu_logvar=ml, y=yb, method="ziggurat")
+                    # the draws for k samples are those of k_batch-sized pieces one after
+                    # the other, so the estimate does not depend on k_batch
+                    lw = self.log_weights(xb, kk, rng, mu_logvar=ml, y=yb)
                     chunks.append(backend.to_numpy(lw.data).astype(np.float64))
                 lw = np.concatenate(chunks, axis=0)
-                m = lw.max(axis=0)
-                out[s : s + batch_size] = m + np.log(np.exp(lw - m).mean(axis=0))
+                out[s : s + batch_size] = logsumexp_array(lw, axis=0) - math.log(k)
         self.train(was_training)
         return out
 

@@ -25,22 +25,20 @@ def flush_tiny_(xp, a):
     """Set to zero, in place, the entries of ``a`` with |a| < 2²⁰ · tiny (tiny: the smallest
     normal number of a's dtype), before they decay into subnormal numbers.
 
-    # NOTE: speed. A moment estimate whose gradient has become exactly zero (the weights of
-    # a dead ReLU unit, of an always-blank pixel) decays geometrically, m ← β m, and after
-    # about 800 steps at β = 0.9 it is *subnormal* (below 1.2e-38 in float32); rounding then
-    # keeps it at the smallest subnormal for ever. CPUs handle subnormal operands in
-    # microcode, ~100× slower: on the MLP VAE of ``benchmarks/bench_autograd.py`` half of
-    # Adam's m̃ was subnormal after 800 steps and the update went from 4 ms to 17-20 ms.
-    # TensorFlow and JAX avoid this by switching the CPU to flush-to-zero; NumPy offers no
-    # such switch, so the optimizers sweep their buffers every :data:`FLUSH_EVERY` steps.
-    # A value at the threshold needs more than 64 steps of decay by β ≥ 0.81 to become
-    # subnormal, so a buffer that decays never holds one (only an entry that *arrives*
-    # below the threshold, from a gradient under ~1e-16 for ṽ ← β₂ṽ + g², may pass
-    # through subnormal values until the next sweep). Zeroing changes no update: Adam adds
-    # α m̃ / (√ṽ + ε̃) with ε̃ ≥ ε, so an |m̃| < 1.2e-32 moves θ by less than 1e-24·α/ε,
-    # and an ṽ < 1.2e-32 adds √ṽ < 1.1e-16 to ε̃ ≥ 1e-8, below float32 resolution; SGD's
-    # momentum moves θ by lr·|b| < 1.2e-32·lr. The masked store does no arithmetic on the
-    # subnormals themselves.
+    Why: a moment estimate whose gradient has become exactly zero (the weights of a dead
+    ReLU unit, of an always-blank pixel) decays geometrically, m ← β m, and after about 800
+    steps at β = 0.9 it is *subnormal* (below 1.2e-38 in float32); rounding then keeps it
+    at the smallest subnormal for ever. CPUs handle subnormal operands in microcode, tens
+    to a hundred times more slowly, and every later update pays for it. TensorFlow and JAX
+    avoid this by switching the CPU to flush-to-zero; NumPy offers no such switch, so the
+    optimizers sweep their buffers every :data:`FLUSH_EVERY` steps.
+    A value at the threshold needs more than 64 steps of decay by β ≥ 0.81 to become
+    subnormal, so a buffer that decays never holds one. Zeroing changes no update: Adam
+    adds η m̂ / (√v̂ + ε), so an |m| < 1.2e-32 moves θ by less than 1e-24·η/ε, and a
+    v < 1.2e-32 adds √v̂ ≲ 1e-16 to ε ≥ 1e-8, below float32 resolution; SGD's momentum
+    moves θ by lr·|b| < 1.2e-32·lr. The masked store does no arithmetic on the subnormals
+    themselves (Dooley & Kale 2006, "Quantifying the interference caused by subnormal
+    floating-point values").
     """
     limit = xp.finfo(a.dtype).tiny * FLUSH_BELOW
     xp.copyto(a, 0, where=xp.abs(a) < limit)
@@ -105,14 +103,6 @@ class Optimizer:
         """Name → list (one entry per parameter, None where absent) of state arrays."""
         return {}
 
-    def _export(self, name, array):
-        """The checkpoint form of an internal state array (identity unless overridden)."""
-        return array
-
-    def _import(self, name, array):
-        """Inverse of :meth:`_export`."""
-        return array
-
     def state_dict(self) -> dict:
         """Hyperparameters, step count and state arrays as name → NumPy array (``.npz``-ready).
 
@@ -125,7 +115,7 @@ class Optimizer:
         for name, arrays in self._buffers().items():
             for i, a in enumerate(arrays):
                 if a is not None:
-                    out[f"{name}.{i}"] = np.array(backend.to_numpy(self._export(name, a)))
+                    out[f"{name}.{i}"] = np.array(backend.to_numpy(a))
         return out
 
     def load_state_dict(self, state) -> None:
@@ -150,4 +140,4 @@ class Optimizer:
                         f"parameter {i} has shape {tuple(p.shape)}"
                     )
                 xp = backend.get_array_module(p.data)
-                arrays[i] = self._import(name, xp.asarray(a.astype(p.dtype, copy=True)))
+                arrays[i] = xp.asarray(a.astype(p.dtype, copy=True))
