@@ -235,9 +235,11 @@ class GAN(Module):
             )
         cfg = json.loads(cfg_path.read_text())
         name = cfg.pop("class", "GAN")
-        from .dcgan import DCGAN
+        klass = {"MLPGAN": MLPGAN}.get(name)
+        if name == "DCGAN":
+            from .dcgan import DCGAN
 
-        klass = {"MLPGAN": MLPGAN, "DCGAN": DCGAN}.get(name)
+            klass = DCGAN
         if klass is None:
             raise ValueError(
                 f"{path} holds a {name}, which from_checkpoint cannot rebuild: construct the "
@@ -630,6 +632,8 @@ class MLPGAN(GAN):
         random_state=None,
         **_ignored,  # data_range / data_shape from a saved config: fixed by the architecture
     ):
+        if int(n_latent) < 1 or int(n_input) < 1:
+            raise ValueError(f"n_input and n_latent must be positive, got {n_input}, {n_latent}")
         rng = as_generator(random_state)
         self.g_hidden = tuple(int(h) for h in g_hidden)
         self.d_hidden = tuple(int(h) for h in d_hidden)
