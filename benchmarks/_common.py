@@ -31,8 +31,7 @@ class PeerProcess:
     it. ``None`` from the factory (PyTorch not importable) makes :attr:`ok` False.
 
     Why a process of its own: the two libraries otherwise share one process's state: the
-    glibc ``malloc`` settings tinygen applies at import (:mod:`tinygen._malloc`), NumPy's
-    OpenBLAS thread settings, and thread pools (PyTorch's OpenMP, OpenBLAS's) whose idle
+    allocator's heap and thread pools (PyTorch's OpenMP, NumPy's OpenBLAS) whose idle
     workers compete for the same cores. Each library runs here as its users get it, while
     the rounds still alternate between them a fraction of a second apart.
     """
@@ -109,18 +108,10 @@ def _serve_peer(module, factory, args_json):
 
 
 def peer_setup(same_process):
-    """One line saying how the two sides ran (process, glibc malloc settings)."""
-    import os
-
-    from tinygen import _malloc
-
-    ours = "kept freed memory (tinygen._malloc)" if _malloc.applied else "glibc malloc as set"
+    """One line saying how the two sides ran (one process, or PyTorch in its own)."""
     if same_process:
-        return f"PyTorch ran in this process, so it shared tinygen's malloc settings: {ours}"
-    theirs = "glibc's default malloc"
-    if _malloc.user_set_malloc(os.environ):
-        theirs = "the user's MALLOC_* settings"
-    return f"PyTorch ran in a process of its own with {theirs}; tinygen {ours}"
+        return "PyTorch ran in this process, beside tinygen"
+    return "PyTorch ran in a process of its own; the rounds alternate between the two"
 
 
 def best_of_pair(ours, peer, repeats=5, settle=0.5, ratios=None):

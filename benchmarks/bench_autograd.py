@@ -11,7 +11,7 @@ Ours and PyTorch run alternately (rounds of a few steps each); each line gives t
 round of each side and the *median* over rounds of the per-round ratio (see
 ``_common.best_of_pair``: this VM's speed drifts by tens of percent within a minute).
 PyTorch runs in a process of its own (``_common.PeerProcess``), so that neither library's
-process-wide settings (tinygen's glibc malloc setting, the BLAS thread counts) nor idle
+thread pools (PyTorch's OpenMP, NumPy's OpenBLAS) nor allocator heap nor idle
 threads act on the other; ``--peer-same-process`` runs it in this process as before.
 
 Run: ``.venv/bin/python benchmarks/bench_autograd.py [--quick] [--case mlp|pixelcnn|overhead]

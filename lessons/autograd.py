@@ -42,6 +42,7 @@ from tinygen.backend import get_array_module
 from tinygen.data import minibatches, synthetic_digits
 from tinygen.functional.activations import _softplus_composite
 from tinygen.functional.losses import _bce_with_logits_composite
+from tinygen.functional.reductions import _logsumexp_composite
 from tinygen.lessons import setup_lesson
 from tinygen.testing import GradientCheckError, check_grads
 from tinygen.viz import image_grid, training_curves
@@ -356,7 +357,7 @@ xs = np.array([-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0])
 with np.errstate(over="ignore"):
     naive = np.log(1 + np.exp(xs))
 composite = _softplus_composite(Tensor(xs))  # relu(x) + log1p(exp(-|x|)), from primitives
-fused = F.softplus(xs)  # one op with the same formula (faster; a NOTE in the code says why)
+fused = F.softplus(xs)  # one op with the same formula (its gradient σ(x) formed directly)
 print("naive     :", naive)
 print("composite :", composite.numpy())
 print("F.softplus:", fused.numpy())
@@ -379,8 +380,9 @@ check_grads(_softplus_composite, rng.standard_normal(6) * 3 + 0.1, name="softplu
 # $[1, n]$. The gradient is the softmax, $\partial\,\operatorname{lse}/\partial x_i =
 # e^{x_i} / \sum_j e^{x_j}$, *whatever* constant is subtracted: if $m$ were differentiated,
 # its contribution $\frac{\partial m}{\partial x_i}\big(1 - \sum_j \operatorname{softmax}_j\big)$
-# would vanish. So `F.logsumexp` treats $m$ as a constant (a detached tensor) and the graph
-# is five primitive ops:
+# would vanish. So the composite treats $m$ as a constant (a detached tensor), and its
+# graph is five primitive ops. `F.logsumexp` is one op with the same forward, whose
+# backward forms the softmax $e^{x - \operatorname{lse}(x)}$ from its own output:
 
 # %%
 big = np.array([[1000.0, 1000.5, 999.0], [-1000.0, -999.0, -1001.0]])
@@ -390,7 +392,10 @@ xt = Tensor(big, requires_grad=True)
 lse = F.logsumexp(xt, axis=1)
 print("F.logsumexp:", lse.numpy(), "  scipy:", special.logsumexp(big, axis=1))
 assert np.allclose(lse.numpy(), special.logsumexp(big, axis=1))
-print("ops in its graph:", [type(t._ctx).__name__ for t in topological_order(lse) if t._ctx])
+composite = _logsumexp_composite(Tensor(big), axis=1)  # m + log Σ e^{x − m}, from primitives
+print("ops in the composite's graph:",
+      [type(t._ctx).__name__ for t in topological_order(composite) if t._ctx])
+assert np.allclose(composite.numpy(), lse.numpy(), rtol=1e-15)
 lse.sum().backward()
 assert np.allclose(xt.grad, special.softmax(big, axis=1))
 check_grads(lambda t: F.logsumexp(t, axis=1), rng.standard_normal((3, 4)), name="logsumexp")
@@ -680,10 +685,15 @@ print(
 #
 # $$\theta \leftarrow \theta - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},$$
 #
-# a step of about $\eta$ per coordinate whatever the gradient's scale. `optim.Adam` computes
-# it in place with the constants folded (see its docstring); check it against these
-# equations written out in NumPy on a badly scaled quadratic
-# $\tfrac12\sum_i a_i \theta_i^2$:
+# a step of about $\eta$ per coordinate whatever the gradient's scale. `optim.Adam` is these
+# four lines (with $m$ and $v$ updated in place). One piece of real numerics sits beside
+# them: a coordinate whose gradient has become exactly 0 (a dead ReLU unit, an always-blank
+# pixel) has $m \leftarrow \beta_1 m$ decaying for ever, and after about 800 steps it is a
+# *subnormal* number (below $1.2\times10^{-38}$ in float32), which CPUs multiply tens of
+# times more slowly; so every 64 steps the optimizers set values below $2^{20}$ times the
+# smallest normal number to exactly 0, which changes no update
+# (`tinygen.optim.optimizer.flush_tiny_`). Check Adam against the equations written out in
+# NumPy on a badly scaled quadratic $\tfrac12\sum_i a_i \theta_i^2$:
 
 # %%
 a_coef = np.array([100.0, 1.0, 0.01])

@@ -29,7 +29,7 @@ import tinygen.functional as F
 from tinygen import Tensor, no_grad
 from tinygen.data import synthetic_digits
 from tinygen.lessons import setup_lesson
-from tinygen.models._gaussian import kl_diag_normal, log_normal_diag
+from tinygen.models._gaussian import log_normal_diag
 from tinygen.models.autoencoder import Autoencoder, linear_probe
 from tinygen.models.cvae import CVAE
 from tinygen.models.linear_gaussian import LinearGaussian
@@ -134,7 +134,7 @@ mq, lq, mp, lp = (
     np.array([0.0, 0.5]),
     np.array([0.5, 0.0]),
 )
-closed = kl_diag_normal(mq, lq, mp, lp).item()
+closed = F.kl_normal(mq, lq, mp, lp, reduction="sum").item()  # summed over the 2 axes
 z = mq + np.exp(0.5 * lq) * rng.standard_normal((50000, 2))
 mc = (log_normal_diag(z, mq, lq) - log_normal_diag(z, mp, lp)).numpy()
 print(
@@ -171,8 +171,8 @@ print(f"sampled z:       d/dmu = {mu2.grad[0]:.3f}  -- no gradient reaches mu")
 
 # %% [markdown]
 # The VAE parameterizes $\sigma = e^{\frac12\log\sigma^2}$ and calls
-# `F.reparameterize(mu, logvar, eps)`: the same $z$ as one op whose backward is written
-# out, $\partial z/\partial\mu = 1$ and $\partial z/\partial\log\sigma^2 = \tfrac12\sigma\varepsilon$.
+# `F.reparameterize(mu, logvar, eps)`, which is $\mu + e^{\frac12\log\sigma^2}\varepsilon$ written
+# from primitives: $\partial z/\partial\mu = 1$ and $\partial z/\partial\log\sigma^2 = \tfrac12\sigma\varepsilon$.
 # With $\mathbb E f = \mu^2 + e^{\log\sigma^2}$, the exact $\partial_{\log\sigma^2} = \sigma^2$.
 
 # %%
@@ -196,15 +196,16 @@ print(
 # its log-variance).
 #
 # The Bernoulli term is `F.bernoulli_log_likelihood(a, x)`: $\log p(x\mid z)$ summed over
-# the pixels, one op (fused for speed), checked here against the sum written out:
+# the pixels (the stable BCE-with-logits op, summed), checked here against the sum written
+# out:
 
 # %%
 a_chk = rng.normal(0.0, 3.0, (4, 784))
 x_chk = (rng.random((4, 784)) < 0.3).astype(np.float64)
-fused = F.bernoulli_log_likelihood(Tensor(a_chk), x_chk).numpy()
+log_px = F.bernoulli_log_likelihood(Tensor(a_chk), x_chk).numpy()
 by_hand = (x_chk * a_chk - np.logaddexp(0.0, a_chk)).sum(axis=1)  # Σ x·a − softplus(a)
-print(f"log p(x|z): fused {fused[0]:.4f}, written out {by_hand[0]:.4f}")
-assert np.allclose(fused, by_hand, rtol=1e-12)
+print(f"log p(x|z): F.bernoulli_log_likelihood {log_px[0]:.4f}, written out {by_hand[0]:.4f}")
+assert np.allclose(log_px, by_hand, rtol=1e-12)
 
 # %%
 X_dig, y_dig = synthetic_digits(N_DIGITS, random_state=0)

@@ -92,22 +92,9 @@ def test_peer_process_runs_the_factory_callable_in_a_child(tmp_path):
         assert not peer.ok
 
 
-def test_peer_setup_says_how_each_side_ran(monkeypatch):
-    from tinygen import _malloc
-
-    monkeypatch.setattr(_malloc, "applied", (268435456, 33554432))
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    monkeypatch.delenv("MALLOC_TOP_PAD_", raising=False)
-    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
-    line = _common.peer_setup(same_process=False)
-    assert "process of its own with glibc's default malloc" in line
-    assert "tinygen kept freed memory" in line
-    assert "shared tinygen's malloc settings" in _common.peer_setup(same_process=True)
-    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "268435456")
-    monkeypatch.setattr(_malloc, "applied", None)
-    line = _common.peer_setup(same_process=False)
-    assert "the user's MALLOC_* settings" in line and "glibc malloc as set" in line
+def test_peer_setup_says_how_each_side_ran():
+    assert "process of its own" in _common.peer_setup(same_process=False)
+    assert "this process" in _common.peer_setup(same_process=True)
 
 
 def test_peer_runner_builds_the_callable_here_or_in_a_child(tmp_path, monkeypatch):
