@@ -405,8 +405,10 @@ class GAN(Module):
             Inside ``data_range`` when the GAN has one.
         n_steps : int
             Generator steps.
-        lr : float
-            Adam step size of G (and of D unless ``lr_d`` is given).
+        lr : float or callable(step) -> float
+            Adam step size of G (and of D unless ``lr_d`` is given); a callable gives a
+            schedule over this call's generator steps t = 0 … n_steps − 1.
+        lr_d : float, callable or None
         betas : (float, float)
             Adam's (β₁, β₂); (0.5, 0.999) as Radford et al. (2016).
         y : int array of shape (n_samples,), conditional GAN only
@@ -442,8 +444,10 @@ class GAN(Module):
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         bs = min(int(batch_size), n)
         G, D = self.generator, self.discriminator
-        opt_g = Adam(G.parameters(), lr=lr, betas=betas)
-        opt_d = Adam(D.parameters(), lr=lr if lr_d is None else lr_d, betas=betas)
+        lr_at = lr if callable(lr) else (lambda t: lr)
+        lr_d_at = lr_at if lr_d is None else (lr_d if callable(lr_d) else (lambda t: lr_d))
+        opt_g = Adam(G.parameters(), lr=lr_at(0), betas=betas)
+        opt_d = Adam(D.parameters(), lr=lr_d_at(0), betas=betas)
         d_params = list(D.parameters())
         anneal = self.noise_anneal_steps if self.noise_anneal_steps is not None else n_steps
         hist = self.history_
@@ -458,6 +462,7 @@ class GAN(Module):
         )
         for t in bar:
             sigma = instance_noise_std(t, self.instance_noise, anneal)
+            opt_g.lr, opt_d.lr = float(lr_at(t)), float(lr_d_at(t))
             # ---- 1. k discriminator steps (G's samples are constants here)
             for _ in range(self.k):
                 idx = next(stream)
@@ -531,7 +536,8 @@ class GAN(Module):
         )
         raise TrainingDivergedError(
             f"GAN: the {who} loss became {value} at step {step}{kept}. Lower the learning "
-            f"rate (lr={lr}), add instance noise (instance_noise=0.1), use "
+            f"rate (lr={'a schedule' if callable(lr) else lr}), add instance noise "
+            "(instance_noise=0.1), use "
             "objective='non_saturating', or check the data for huge values."
         )
 
