@@ -17,7 +17,8 @@
 # on binarized MNIST (where it is estimated by annealed importance sampling).
 #
 # Library code: `tinygen/models/rbm.py` (class `RBM`), `tinygen/models/ais.py`,
-# `tinygen/models/_enumerate.py`. Tests: `tests/models/test_rbm.py`, `tests/models/test_ais.py`.
+# `tinygen/models/_enumerate.py`, `tinygen/numerics.py` (log-sum-exp). Tests:
+# `tests/models/test_rbm.py`, `tests/models/test_ais.py`.
 
 # %%
 import time
@@ -26,9 +27,10 @@ import numpy as np
 
 from tinygen.data import bars_and_stripes
 from tinygen.lessons import setup_lesson
-from tinygen.models._enumerate import all_binary, logsumexp
+from tinygen.models._enumerate import all_binary
 from tinygen.models.ais import base_rate
 from tinygen.models.rbm import RBM
+from tinygen.numerics import logsumexp
 from tinygen.viz import filters_grid, image_grid, training_curves
 
 L = setup_lesson("rbm")
@@ -64,7 +66,7 @@ toy.c = rng.normal(0, 1, 3)
 
 V, H = all_binary(4), all_binary(3)  # all 16 visible and 8 hidden configurations
 neg_E = (V @ toy.b)[:, None] + (H @ toy.c)[None, :] + V @ toy.W @ H.T  # −E(v, h), (16, 8)
-log_Z = logsumexp(neg_E)
+log_Z = float(logsumexp(neg_E))  # float64 in, float64 out
 P_joint = np.exp(neg_E - log_Z)
 print(f"log Z = {log_Z:.6f};  Σ P(v, h) = {P_joint.sum():.12f}")
 # the library's energy agrees with the formula

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from tests.strategies.rbm import make_rbm
 from tinygen.models import ais
-from tinygen.models._enumerate import all_binary, iter_binary, logsumexp
+from tinygen.models._enumerate import all_binary, iter_binary
 from tinygen.models.rbm import RBM
+from tinygen.numerics import logsumexp
 
 
 def test_betas_follow_salakhutdinov_murray():
@@ -47,7 +48,7 @@ def test_base_rate_log_partition_matches_enumeration():
     b = np.array([0.3, -1.2, 2.0])
     V = all_binary(3)
     assert ais.base_rate_log_partition(b, n_hidden=2) == pytest.approx(
-        logsumexp(V @ b) + 2 * math.log(2)
+        float(logsumexp(V @ b)) + 2 * math.log(2)
     )
 
 
@@ -139,7 +140,5 @@ def test_enumeration_helpers():
     A = all_binary(3)
     np.testing.assert_array_equal(A[5], [1, 0, 1])
     np.testing.assert_array_equal(np.concatenate(list(iter_binary(5, chunk_size=7))), all_binary(5))
-    assert logsumexp(np.array([-np.inf, -np.inf])) == -np.inf
-    assert logsumexp(np.array([1000.0, 1000.0])) == pytest.approx(1000 + math.log(2))
     with pytest.raises(ValueError, match="AIS"):
         all_binary(40)

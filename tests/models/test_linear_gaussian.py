@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp as sp_logsumexp
 
-from tests.strategies.gaussian import diag_gaussians, linear_gaussian_models, observations
 import tinygen.functional as F
+from tests.strategies.gaussian import diag_gaussians, linear_gaussian_models, observations
 from tinygen import Tensor
 from tinygen.functional import logsumexp
 from tinygen.models._gaussian import log_normal_diag, log_standard_normal

@@ -1,16 +1,17 @@
-"""Brute-force helpers for small energy-based models: every binary vector, a float64 logsumexp.
+"""Brute-force helpers for small energy-based models: every binary vector, in order.
 
 Exact enumeration is what makes the derivations of ``lessons/rbm.py`` checkable: with n
 binary units there are 2ⁿ configurations, so sums such as Z = Σ_x exp(−E(x)) can be
-computed exactly for n up to about 20–25. Shared by :mod:`tinygen.models.rbm`,
-:mod:`tinygen.models.ais` and the Boltzmann machine / DBN models.
+computed exactly for n up to about 20–25 (with :func:`tinygen.numerics.logsumexp` in
+float64). Shared by :mod:`tinygen.models.rbm`, :mod:`tinygen.models.ais` and the Boltzmann
+machine / DBN models.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["all_binary", "iter_binary", "logsumexp", "MAX_ENUMERATE"]
+__all__ = ["all_binary", "iter_binary", "MAX_ENUMERATE"]
 
 #: Largest number of units enumerated exactly (2**25 ≈ 3.4e7 configurations).
 MAX_ENUMERATE = 25
@@ -68,30 +69,3 @@ def iter_binary(n: int, chunk_size: int = 1 << 16, dtype=np.float64):
     chunk_size = max(1, int(chunk_size))
     for start in range(0, total, chunk_size):
         yield _bits(start, min(start + chunk_size, total), n, dtype)
-
-
-def logsumexp(a, axis=None, keepdims=False) -> np.ndarray | float:
-    """log Σ exp(a) along ``axis``, computed stably in float64.
-
-    log Σᵢ exp(aᵢ) = m + log Σᵢ exp(aᵢ − m) with m = maxᵢ aᵢ; all −∞ gives −∞.
-
-    Parameters
-    ----------
-    a : array_like
-        Values (any float dtype; promoted to float64).
-    axis : int or None
-        Axis to reduce (None: all).
-    keepdims : bool
-
-    Returns
-    -------
-    float64 ndarray, or a Python float when the result is a scalar.
-    """
-    a = np.asarray(a, dtype=np.float64)
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
-    if not keepdims:
-        out = np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
-    return float(out) if out.ndim == 0 else out

@@ -31,8 +31,8 @@ import math
 import numpy as np
 
 from .. import backend
+from ..numerics import sigmoid, softplus
 from ..rng import as_generator, uniform
-from ._common import sigmoid_
 
 __all__ = [
     "base_rate",
@@ -81,7 +81,7 @@ def base_rate_log_partition(b_A, n_hidden=0) -> float:
     contributes a factor 1 + e⁰ = 2).
     """
     b_A = np.asarray(b_A, dtype=np.float64)
-    return float(np.logaddexp(0.0, b_A).sum() + n_hidden * math.log(2.0))
+    return float(softplus(b_A).sum() + n_hidden * math.log(2.0))
 
 
 def ais_betas(n_betas=14500) -> np.ndarray:
@@ -260,7 +260,7 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
     WT = xp.ascontiguousarray(W.T)
 
     # v ~ p_0 (base rate)
-    p0 = sigmoid_(xp.tile(bA[None, :], (M, 1)), xp)
+    p0 = sigmoid(xp.tile(bA[None, :], (M, 1)))
     v = (uniform(rng, (M, n_visible), dt) < p0).astype(dt)
     log_w = np.zeros(M)
     for k in range(1, len(betas)):
@@ -269,17 +269,17 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
         a += c
         a64 = backend.to_numpy(a).astype(np.float64)
         log_w += (beta - prev) * (backend.to_numpy(v).astype(np.float64) @ delta_b64)
-        log_w += (np.logaddexp(0.0, beta * a64) - np.logaddexp(0.0, prev * a64)).sum(axis=1)
+        log_w += (softplus(beta * a64) - softplus(prev * a64)).sum(axis=1)
         # transition at β_k: h ~ σ(β a), v ~ σ(b_A + β(b − b_A + W h))
         a *= dt.type(beta)
-        ph = sigmoid_(a, xp)
+        ph = sigmoid(a)
         h = uniform(rng, ph.shape, dt)
         xp.less(h, ph, out=h)
         pre = h @ WT
         pre += delta_b
         pre *= dt.type(beta)
         pre += bA
-        pv = sigmoid_(pre, xp)
+        pv = sigmoid(pre)
         u = uniform(rng, pv.shape, dt)
         xp.less(u, pv, out=u)
         v = u

@@ -71,7 +71,7 @@ import numpy as np
 from .. import backend
 from .. import rng as _rng
 from ..io import load_npz, save_npz
-from ._common import sigmoid
+from ..numerics import logsumexp, sigmoid
 from ._enumerate import all_binary
 
 __all__ = ["BoltzmannMachine", "binary_states"]
@@ -90,12 +90,6 @@ def binary_states(n: int, dtype=None):
     """
     dt = np.dtype(backend.get_default_dtype() if dtype is None else dtype)
     return backend.asarray(all_binary(n, dt), dt)
-
-
-def _logsumexp(xp, a, axis=None):
-    m = xp.max(a, axis=axis, keepdims=True)
-    out = m + xp.log(xp.sum(xp.exp(a - m), axis=axis, keepdims=True))
-    return xp.squeeze(out, axis=axis) if axis is not None else out.reshape(())
 
 
 def _sym_zero_diag(xp, M):
@@ -321,9 +315,8 @@ class BoltzmannMachine:
         array of shape (n_samples,)
         """
         x = self._check_x(x, self.n_units, "x")
-        xp = backend.get_array_module(x)
         weights, bias = self.as_logistic_regression(i)
-        return sigmoid(xp, x @ weights + bias)
+        return sigmoid(x @ weights + bias)
 
     def as_logistic_regression(self, i):
         """The logistic regression that predicts unit i from the others.
@@ -361,13 +354,12 @@ class BoltzmannMachine:
         array of shape (n_chains, n_units)
         """
         gen = _rng.as_generator(rng)
-        xp = backend.get_array_module(x)
         x = backend.asarray(x, self.dtype).copy()
         U2, bt = 2.0 * self.U, self.bias
         units = range(self.n_visible if clamp_visible else 0, self.n_units)
         for _ in range(int(n_sweeps)):
             for i in units:
-                p = sigmoid(xp, x @ U2[:, i] + bt[i])
+                p = sigmoid(x @ U2[:, i] + bt[i])
                 x[:, i] = (_rng.uniform(gen, p.shape, self.dtype) < p).astype(self.dtype)
         return x
 
@@ -398,9 +390,8 @@ class BoltzmannMachine:
     def log_partition_exact(self):
         """log Z = log Σ_{v,h} exp(−E(v, h)), by enumerating all 2**n_units states."""
         self._require_exact(self.n_units)
-        xp = backend.get_array_module(self.R)
         X = binary_states(self.n_units, self.dtype)
-        return float(_logsumexp(xp, -self._energy_x(X)))
+        return float(logsumexp(-self._energy_x(X)))
 
     def probabilities(self):
         """Exact joint P(x) = exp(−E(x)) / Z over all states.
@@ -416,7 +407,7 @@ class BoltzmannMachine:
         xp = backend.get_array_module(self.R)
         X = binary_states(self.n_units, self.dtype)
         neg_e = -self._energy_x(X)
-        p = xp.exp(neg_e - _logsumexp(xp, neg_e))
+        p = xp.exp(neg_e - logsumexp(neg_e))
         return X, p
 
     def marginals(self):
@@ -426,14 +417,13 @@ class BoltzmannMachine:
 
     def _free_energy_visible(self, v):
         """F(v) = −log Σ_h exp(−E(v, h)) by enumerating h; shape (n_samples,)."""
-        xp = backend.get_array_module(v)
         base = (v @ self.R * v).sum(axis=1) + v @ self.b
         if self.n_hidden == 0:
             return -base
         self._require_exact(self.n_hidden)
         H = binary_states(self.n_hidden, self.dtype)
         logits = self._hidden_log_weights(v, H)
-        return -(base + _logsumexp(xp, logits, axis=1))
+        return -(base + logsumexp(logits, axis=1))
 
     def _hidden_log_weights(self, v, H):
         """−E(v, h) + (terms of v only) for every v (rows) and h (columns of H)."""
@@ -455,7 +445,7 @@ class BoltzmannMachine:
         xp = backend.get_array_module(v)
         H = binary_states(self.n_hidden, self.dtype)
         logits = self._hidden_log_weights(v, H)
-        q = xp.exp(logits - _logsumexp(xp, logits, axis=1)[:, None])
+        q = xp.exp(logits - logsumexp(logits, axis=1, keepdims=True))
         return H, q
 
     def log_likelihood(self, X, log_z=None, per_sample=False):
@@ -515,11 +505,10 @@ class BoltzmannMachine:
 
     def mean_field_hidden(self, v, n_iter=20, damping=0.5):
         """Damped mean-field posterior μ ← (1−λ)μ + λ σ(c + Wᵀv + 2Sμ), shape (n, n_hidden)."""
-        xp = backend.get_array_module(v)
         drive = v @ self.W + self.c
-        mu = sigmoid(xp, drive)
+        mu = sigmoid(drive)
         for _ in range(int(n_iter)):
-            mu = (1 - damping) * mu + damping * sigmoid(xp, drive + 2.0 * mu @ self.S)
+            mu = (1 - damping) * mu + damping * sigmoid(drive + 2.0 * mu @ self.S)
         return mu
 
     def negative_phase_exact(self):

@@ -41,19 +41,17 @@ import numpy as np
 from .. import backend
 from .. import rng as _rng
 from ..io import load_npz, save_npz
-from ._enumerate import all_binary, logsumexp
+from ..numerics import logsumexp, softplus
+from ._enumerate import all_binary
 from .gaussian_rbm import GaussianBernoulliRBM
 from .rbm import RBM
 
 __all__ = ["DBN"]
 
 
-def _log_sigmoid(xp, a):
-    return -xp.logaddexp(a.dtype.type(0), -a)
-
-
-def _np_log_sigmoid(a):
-    return -np.logaddexp(0.0, -a)
+def _log_sigmoid(a):
+    """log σ(a) = −log(1 + e⁻ᵃ) = −softplus(−a), without overflow for either sign of a."""
+    return -softplus(-a)
 
 
 class DBN:
@@ -357,7 +355,7 @@ class DBN:
         def log_p_lower(lower, upper, rbm):  # log P(lower | upper), (len(lower), len(upper))
             W, b = params(rbm)
             a = upper @ W.T + b
-            return lower @ _np_log_sigmoid(a).T + (1 - lower) @ _np_log_sigmoid(-a).T
+            return lower @ _log_sigmoid(a).T + (1 - lower) @ _log_sigmoid(-a).T
 
         H = all_binary(self.layer_sizes[-2])
         free = backend.to_numpy(top.free_energy(backend.asarray(H, top.dtype)))
@@ -416,9 +414,9 @@ class DBN:
                 q = rbm.p_h_given_v(lower)
                 h = _rng.bernoulli(gen, q)
                 a_up = lower @ rbm.W + rbm.c  # log Q(h | lower)
-                log_q = (h * _log_sigmoid(xp, a_up) + (1 - h) * _log_sigmoid(xp, -a_up)).sum(1)
+                log_q = (h * _log_sigmoid(a_up) + (1 - h) * _log_sigmoid(-a_up)).sum(1)
                 a_dn = h @ rbm.W.T + rbm.b  # log P(lower | h)
-                log_p = lower * _log_sigmoid(xp, a_dn) + (1 - lower) * _log_sigmoid(xp, -a_dn)
+                log_p = lower * _log_sigmoid(a_dn) + (1 - lower) * _log_sigmoid(-a_dn)
                 bound += (log_p.sum(1) - log_q).astype(np.float64)
                 lower = h
             bound += -top.free_energy(lower).astype(np.float64) - float(log_z_top)

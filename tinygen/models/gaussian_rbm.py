@@ -43,8 +43,9 @@ import numpy as np
 from .. import backend
 from .. import rng as _rng
 from ..io import load_npz, save_npz
-from ._common import check_rbm_sizes, sigmoid, softplus
-from ._enumerate import MAX_ENUMERATE, all_binary, logsumexp
+from ..numerics import logsumexp, sigmoid, softplus
+from ._common import check_rbm_sizes
+from ._enumerate import MAX_ENUMERATE, all_binary
 
 __all__ = ["GaussianBernoulliRBM"]
 
@@ -189,12 +190,12 @@ class GaussianBernoulliRBM:
         """F(v) = Σ_i (v_i − b_i)²/(2σ_i²) − Σ_j softplus(c_j + (v/σ)ᵀW_:j), shape (n,)."""
         v = self._as_input(v)
         quad = (((v - self.b) / self.sigma) ** 2).sum(axis=1) / 2
-        return quad - softplus(self._xp, self._hidden_input(v)).sum(axis=1)
+        return quad - softplus(self._hidden_input(v)).sum(axis=1)
 
     # ------------------------------------------------------------------ conditionals
     def p_h_given_v(self, v):
         """P(h_j = 1 | v) = σ(c_j + Σ_i (v_i/σ_i) W_ij), shape (n_samples, n_hidden)."""
-        return sigmoid(self._xp, self._hidden_input(self._as_input(v)))
+        return sigmoid(self._hidden_input(self._as_input(v)))
 
     def p_v_given_h(self, h):
         """Mean of p(v | h) = N(b + σ ⊙ (W h), σ²): b + σ ⊙ (W h), shape (n, n_visible)."""
@@ -232,7 +233,7 @@ class GaussianBernoulliRBM:
         n = v.shape[0]
         s = self.sigma
         u = v / s
-        p = sigmoid(self._xp, u @ self.W + self.c)
+        p = sigmoid(u @ self.W + self.c)
         return {
             "W": -(u.T @ p) / n,
             "b": -((v - self.b) / s**2).mean(axis=0),
@@ -343,7 +344,7 @@ class GaussianBernoulliRBM:
         )
         if log_z is None:
             log_z = self.log_partition_exact()
-        F = (((v - b) / s) ** 2).sum(axis=1) / 2 - np.logaddexp(0, (v / s) @ W + c).sum(axis=1)
+        F = (((v - b) / s) ** 2).sum(axis=1) / 2 - softplus((v / s) @ W + c).sum(axis=1)
         ll = -F - float(log_z)
         return ll if per_sample else float(ll.mean())
 

@@ -24,8 +24,8 @@ Burda, Y., Grosse, R. & Salakhutdinov, R. (2016). Importance weighted autoencode
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
 
+from ..numerics import logsumexp
 from ..rng import as_generator
 
 __all__ = ["LinearGaussian"]

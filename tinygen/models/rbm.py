@@ -19,10 +19,11 @@ import numpy as np
 
 from .. import backend
 from ..io import load_npz, save_npz
+from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator, normal, uniform
 from . import ais as _ais
-from ._common import check_rbm_sizes, sigmoid_, softplus
-from ._enumerate import MAX_ENUMERATE, iter_binary, logsumexp
+from ._common import check_rbm_sizes
+from ._enumerate import MAX_ENUMERATE, iter_binary
 
 __all__ = ["RBM"]
 
@@ -266,8 +267,7 @@ class RBM:
         return self._free_energy(v)
 
     def _free_energy(self, v):
-        xp = self._xp
-        return -(v @ self.b) - softplus(xp, v @ self.W + self.c).sum(axis=1)
+        return -(v @ self.b) - softplus(v @ self.W + self.c).sum(axis=1)
 
     # ------------------------------------------------------------------ conditionals
     def _p_h(self, v, beta=None):
@@ -275,12 +275,12 @@ class RBM:
         a += self.c
         if beta is not None:
             a *= beta
-        return sigmoid_(a, self._xp)
+        return sigmoid(a)
 
     def _p_v(self, h):
         a = h @ self.W.T
         a += self.b
-        return sigmoid_(a, self._xp)
+        return sigmoid(a)
 
     def p_h_given_v(self, v):
         """P(h_j = 1 | v) = σ(c_j + vᵀW₍:,j₎); the hidden units are independent given v.
@@ -447,7 +447,7 @@ class RBM:
 
     def _init_persistent(self):
         n = self.batch_size if self.n_persistent is None else self.n_persistent
-        p = sigmoid_(_tile(self.b, n, self._xp), self._xp)
+        p = sigmoid(_tile(self.b, n, self._xp))
         self.persistent_ = _bernoulli_(p, self.rng_, self._xp)
 
     def _update(self, v_data):
@@ -622,14 +622,14 @@ class RBM:
         v = backend.to_numpy(self._as_input(X, "X")).astype(np.float64)
         W, b, c = (backend.to_numpy(p).astype(np.float64) for p in (self.W, self.b, self.c))
         a = v @ W + c
-        fe = -(v @ b) - np.logaddexp(0.0, a).sum(axis=1)
+        fe = -(v @ b) - softplus(a).sum(axis=1)
         n, nv = v.shape
         if not exact:
             rng = self.rng_ if rng is None else as_generator(rng)
             i = rng.integers(0, nv, size=n)
             d = 1.0 - 2.0 * v[np.arange(n), i]
-            fe_flip = -(v @ b) - d * b[i] - np.logaddexp(0.0, a + d[:, None] * W[i]).sum(axis=1)
-            return -nv * np.logaddexp(0.0, -(fe_flip - fe))
+            fe_flip = -(v @ b) - d * b[i] - softplus(a + d[:, None] * W[i]).sum(axis=1)
+            return -nv * softplus(fe - fe_flip)  # n_v · log σ(F(f(v,i)) − F(v))
         out = np.zeros(n)
         chunk = max(1, int(2**22 // max(1, nv * W.shape[1])))
         for s in range(0, n, chunk):
@@ -638,9 +638,9 @@ class RBM:
             fe_flip = (
                 -(vs @ b)[:, None]
                 - d * b
-                - np.logaddexp(0.0, as_[:, None, :] + d[:, :, None] * W[None]).sum(axis=2)
+                - softplus(as_[:, None, :] + d[:, :, None] * W[None]).sum(axis=2)
             )
-            out[s : s + chunk] = -np.logaddexp(0.0, -(fe_flip - fs[:, None])).sum(axis=1)
+            out[s : s + chunk] = -softplus(fs[:, None] - fe_flip).sum(axis=1)
         return out
 
     # ------------------------------------------------------------------ partition function
@@ -676,8 +676,8 @@ class RBM:
             )
         parts = []
         for S in iter_binary(m, chunk_size):
-            parts.append(logsumexp(S @ outer + np.logaddexp(0.0, S @ M + inner).sum(axis=1)))
-        return logsumexp(np.array(parts))
+            parts.append(float(logsumexp(S @ outer + softplus(S @ M + inner).sum(axis=1))))
+        return float(logsumexp(np.array(parts)))
 
     def ais_log_partition(self, n_betas=14500, n_runs=100, base_rate=None, rng=None):
         """Estimate log Z by annealed importance sampling from a base-rate model.
@@ -731,7 +731,7 @@ class RBM:
         """
         v = backend.to_numpy(self._as_input(X, "X")).astype(np.float64)
         W, b, c = self._params64()
-        ll = v @ b + np.logaddexp(0.0, v @ W + c).sum(axis=1) - float(log_z)
+        ll = v @ b + softplus(v @ W + c).sum(axis=1) - float(log_z)
         return ll if per_sample else float(ll.mean())
 
     # ------------------------------------------------------------------ sampling
@@ -756,7 +756,7 @@ class RBM:
         rng = self.rng_ if rng is None else as_generator(rng)
         xp = self._xp
         if v0 is None:
-            v = _bernoulli_(sigmoid_(_tile(self.b, int(n), xp), xp), rng, xp)
+            v = _bernoulli_(sigmoid(_tile(self.b, int(n), xp)), rng, xp)
         else:
             v = self._as_input(v0, "v0", check_binary=False)
         h = _bernoulli_(self._p_h(v), rng, xp)
@@ -795,7 +795,7 @@ class RBM:
                 f"mask must have shape {v.shape} or ({self.n_visible},), got {mask.shape}"
             )
         mask = xp.broadcast_to(mask, v.shape)
-        init = _bernoulli_(sigmoid_(_tile(self.b, v.shape[0], xp), xp), rng, xp)
+        init = _bernoulli_(sigmoid(_tile(self.b, v.shape[0], xp)), rng, xp)
         v = xp.where(mask, init, v).astype(self.dtype)
         observed = v.copy()
         pv = v
