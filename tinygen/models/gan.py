@@ -460,66 +460,72 @@ class GAN(Module):
         bar = tqdm(
             range(n_steps), desc=type(self).__name__, disable=None if verbose else True, leave=False
         )
-        for t in bar:
-            sigma = instance_noise_std(t, self.instance_noise, anneal)
-            opt_g.lr, opt_d.lr = float(lr_at(t)), float(lr_d_at(t))
-            # ---- 1. k discriminator steps (G's samples are constants here)
-            for _ in range(self.k):
-                idx = next(stream)
-                xb = Tensor(X[backend.asarray(idx)])
-                yb = None if Y is None else Y[idx]
+        # overflow to inf / NaN is caught below as a diverged loss, with a message that
+        # names the fix, so NumPy's warnings about it are silenced
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in bar:
+                sigma = instance_noise_std(t, self.instance_noise, anneal)
+                opt_g.lr, opt_d.lr = float(lr_at(t)), float(lr_d_at(t))
+                # ---- 1. k discriminator steps (G's samples are constants here)
+                for _ in range(self.k):
+                    idx = next(stream)
+                    xb = Tensor(X[backend.asarray(idx)])
+                    yb = None if Y is None else Y[idx]
+                    with no_grad():
+                        fake = self._generate(self._noise(bs, rng), yb)
+                    self._check_fake(fake)
+                    a_real = self._logits(self._add_noise(xb, sigma, rng), yb)
+                    a_fake = self._logits(self._add_noise(Tensor(fake.data), sigma, rng), yb)
+                    loss_d = discriminator_loss(a_real, a_fake)
+                    d_value = float(loss_d.item())
+                    if not math.isfinite(d_value):
+                        self._diverged(good, checkpoint, "discriminator", step0 + t, d_value, lr)
+                    opt_d.zero_grad()
+                    loss_d.backward()
+                    opt_d.step()
                 with no_grad():
-                    fake = self._generate(self._noise(bs, rng), yb)
-                self._check_fake(fake)
-                a_real = self._logits(self._add_noise(xb, sigma, rng), yb)
-                a_fake = self._logits(self._add_noise(Tensor(fake.data), sigma, rng), yb)
-                loss_d = discriminator_loss(a_real, a_fake)
-                d_value = float(loss_d.item())
-                if not math.isfinite(d_value):
-                    self._diverged(good, checkpoint, "discriminator", step0 + t, d_value, lr)
-                opt_d.zero_grad()
-                loss_d.backward()
-                opt_d.step()
-            with no_grad():
-                d_real = float(F.sigmoid(a_real).mean().item())
-                d_fake = float(F.sigmoid(a_fake).mean().item())
-            # ---- 2. one generator step; D's parameters take no gradient
-            yg = None if Y is None else Y[rng.integers(0, n, bs)]
-            for p in d_params:
-                p.requires_grad = False
-            try:
-                a_gen = self._logits(
-                    self._add_noise(self._generate(self._noise(bs, rng), yg), sigma, rng), yg
-                )
-                loss_g = generator_loss(a_gen, self.objective)
-                g_value = float(loss_g.item())
-                if not math.isfinite(g_value):
-                    self._diverged(good, checkpoint, "generator", step0 + t, g_value, lr)
-                opt_g.zero_grad()
-                loss_g.backward()
-                opt_g.step()
-            finally:
+                    d_real = float(F.sigmoid(a_real).mean().item())
+                    d_fake = float(F.sigmoid(a_fake).mean().item())
+                # ---- 2. one generator step; D's parameters take no gradient
+                yg = None if Y is None else Y[rng.integers(0, n, bs)]
                 for p in d_params:
-                    p.requires_grad = True
-            hist["d_loss"].append(d_value)
-            hist["g_loss"].append(g_value)
-            hist["d_real"].append(d_real)
-            hist["d_fake"].append(d_fake)
-            hist["noise_std"].append(sigma)
-            hist["time"].append(time.perf_counter() - start)
-            done = t + 1
-            if done % checkpoint_every == 0 or done == n_steps:
-                good = self.state_dict()
-                if checkpoint is not None:
-                    self.save(checkpoint)
-            if callback is not None and (done % callback_every == 0 or done == n_steps):
-                callback(step0 + done, self)
-            if done % 50 == 0:
-                bar.set_postfix(
-                    d=f"{d_value:.3f}", g=f"{g_value:.3f}", Dx=f"{d_real:.2f}", DGz=f"{d_fake:.2f}"
-                )
-            if time_budget is not None and time.perf_counter() - start > time_budget:
-                break
+                    p.requires_grad = False
+                try:
+                    a_gen = self._logits(
+                        self._add_noise(self._generate(self._noise(bs, rng), yg), sigma, rng), yg
+                    )
+                    loss_g = generator_loss(a_gen, self.objective)
+                    g_value = float(loss_g.item())
+                    if not math.isfinite(g_value):
+                        self._diverged(good, checkpoint, "generator", step0 + t, g_value, lr)
+                    opt_g.zero_grad()
+                    loss_g.backward()
+                    opt_g.step()
+                finally:
+                    for p in d_params:
+                        p.requires_grad = True
+                hist["d_loss"].append(d_value)
+                hist["g_loss"].append(g_value)
+                hist["d_real"].append(d_real)
+                hist["d_fake"].append(d_fake)
+                hist["noise_std"].append(sigma)
+                hist["time"].append(time.perf_counter() - start)
+                done = t + 1
+                if done % checkpoint_every == 0 or done == n_steps:
+                    good = self.state_dict()
+                    if checkpoint is not None:
+                        self.save(checkpoint)
+                if callback is not None and (done % callback_every == 0 or done == n_steps):
+                    callback(step0 + done, self)
+                if done % 50 == 0:
+                    bar.set_postfix(
+                        d=f"{d_value:.3f}",
+                        g=f"{g_value:.3f}",
+                        Dx=f"{d_real:.2f}",
+                        DGz=f"{d_fake:.2f}",
+                    )
+                if time_budget is not None and time.perf_counter() - start > time_budget:
+                    break
         if checkpoint is not None and done and done % checkpoint_every and done != n_steps:
             self.save(checkpoint)
         self.eval()
@@ -529,6 +535,8 @@ class GAN(Module):
     def _diverged(self, good, checkpoint, who, step, value, lr):
         self.load_state_dict(good)
         self.eval()
+        if checkpoint is not None:  # the state it already holds, or the initial one
+            self.save(checkpoint)
         kept = (
             f"; the checkpoint {checkpoint} holds the last good state"
             if checkpoint is not None
