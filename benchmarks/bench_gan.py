@@ -68,12 +68,11 @@ PUBLISHED = {
     ],
 }
 
-#: Training settings per dataset: generator steps, the step at which the learning rate
-#: drops, the two learning rates, batch size, instance-noise σ₀ (the "+noise" variant).
-SETTINGS = {
-    "ring": dict(n_steps=12000, decay_at=8000, lr=1e-3, lr_final=2e-4, batch_size=256, noise=0.05),
-    "grid": dict(n_steps=12000, decay_at=8000, lr=1e-3, lr_final=2e-4, batch_size=256, noise=0.2),
-}
+#: Training settings per dataset (shared with ``tinygen train gan --data ring|grid``):
+#: generator steps, the step at which the learning rate drops, the two learning rates,
+#: batch size, instance-noise σ₀ (the "+noise" variant).
+from tinygen.cli.models.gan import MIXTURE_DEFAULTS as SETTINGS  # noqa: E402
+
 QUICK = {"n_steps": 3000, "decay_at": 2000}
 
 VARIANTS = ("minimax", "non_saturating", "non_saturating+noise")
