@@ -115,3 +115,12 @@ def test_sample_without_a_checkpoint_names_the_train_command(tmp_path, capsys):
     argv = ["--quiet", "sample", "gan", "--root", str(tmp_path), "--checkpoint", str(tmp_path)]
     assert main(argv) == 1
     assert "tinygen train gan" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_lesson_gan_quick_writes_its_pictures(tmp_path):
+    """``tinygen lesson gan --quick`` runs offline (about 40 s here) and saves every figure."""
+    out = tmp_path / "lesson"
+    assert main(["--quiet", "lesson", "gan", "--quick", "--out", str(out)]) == 0
+    for name in ("saturation", "ring_training", "instance_noise", "dcgan_samples", "cgan_by_class"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
