@@ -21,6 +21,9 @@ _WHERE = {
     "VAE": "vae",
     "CVAE": "cvae",
     "LinearGaussian": "linear_gaussian",
+    "GAN": "gan",
+    "MLPGAN": "gan",
+    "DCGAN": "dcgan",
 }
 
 __all__ = list(_WHERE)
