@@ -7,7 +7,6 @@ from scipy import stats
 
 from tests.helpers import noisy_prototypes
 from tinygen import Tensor
-from tinygen import functional as F
 from tinygen.models.autoencoder import TrainingDivergedError
 from tinygen.models.vae import VAE, kl_weight
 from tinygen.testing import check_grads

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import functional as F
 from ..numerics import logsumexp
 from ..rng import as_generator
 
@@ -160,8 +161,8 @@ class LinearGaussian:
     @staticmethod
     def kl_to_prior(q_mu, q_logvar):
         """KL(N(m, diag s²) ‖ N(0, I)) = ½ Σⱼ (mⱼ² + sⱼ² − log sⱼ² − 1), of shape (...)."""
-        m, lv = _f64(q_mu), _f64(q_logvar)
-        return 0.5 * (m**2 + np.exp(lv) - lv - 1.0).sum(-1)
+        kl = F.kl_normal(_f64(q_mu), _f64(q_logvar), reduction="none")  # tinygen's one KL
+        return kl.numpy().sum(-1)
 
     def elbo(self, x, q_mu, q_logvar):
         """ELBO(q) = E_q[log p(x|z)] − KL(q ‖ p(z)), in closed form, of shape (...)."""
