@@ -7,9 +7,11 @@ Bernoulli (logistic) loss. Prints ms/step and images/s (best of several repetiti
 because the machine is shared), and PyTorch's figures and the ratio when ``torch`` is
 importable.
 
-Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32]``. The two libraries'
-steps are interleaved so that both see the same load; on a busy machine compare them
-single-threaded too: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
+Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32] [--whole-batch]``. The
+steps are interleaved so that all see the same load; ``--whole-batch`` adds tinygen with
+the batch lowered in one chunk (``conv_kernels._CHUNK_BYTES`` unlimited), to measure what
+the chunking buys. On a busy machine compare them single-threaded too:
+``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import numpy as np
 
 from tinygen import Tensor
+from tinygen.autograd.ops import conv_kernels
 from tinygen.autograd.ops.elementwise import Log1p, ReLU
 from tinygen.functional.conv import conv2d
 
@@ -97,16 +100,34 @@ def torch_step(batch):
     return tstep
 
 
+def _whole_batch(f):
+    """``f`` run with the convolutions' column matrices made for the whole batch at once."""
+
+    def g():
+        saved, conv_kernels._CHUNK_BYTES = conv_kernels._CHUNK_BYTES, 1 << 62
+        try:
+            return f()
+        finally:
+            conv_kernels._CHUNK_BYTES = saved
+
+    return g
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--quick", action="store_true", help="3 repeats (a smoke run)")
+    parser.add_argument(
+        "--whole-batch", action="store_true", help="also time tinygen without batch chunks"
+    )
     args = parser.parse_args()
     if args.quick:
         args.repeats = 3
     steps = {"tinygen": tinygen_step(args.batch)}
+    if args.whole_batch:
+        steps["tinygen-whole"] = _whole_batch(tinygen_step(args.batch))
     if not args.no_torch:
         try:
             steps["torch"] = torch_step(args.batch)
@@ -125,7 +146,8 @@ def main():
     for name in steps:
         best = min(wall[name])
         print(
-            f"{name:8s} PixelCNN-shaped fwd+bwd, batch {args.batch}: best {best * 1e3:.1f} ms/step "
+            f"{name:13s} PixelCNN-shaped fwd+bwd, batch {args.batch}: "
+            f"best {best * 1e3:.1f} ms/step "
             f"({args.batch / best:.1f} images/s), median {np.median(wall[name]) * 1e3:.1f} ms, "
             f"best CPU time {min(cpu[name]) * 1e3:.1f} ms"
         )

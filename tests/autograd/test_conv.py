@@ -104,13 +104,12 @@ def test_conv2d_gradients(case):
 
 @pytest.mark.parametrize("stride", [1, 2])
 @pytest.mark.parametrize("padding", [0, 1, 2])
-@pytest.mark.parametrize("chunk_bytes, threads", [(1, 1), (1, 3), (1 << 30, 2)])
-def test_conv2d_wide_channels_every_lowering(stride, padding, chunk_bytes, threads, monkeypatch):
-    """16 channels and a 3×3 kernel take the row-split lowering at stride 1; tiny chunks
-    (one image each) shared by 1 or 3 threads, and one big chunk, must all give the same
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 12, 1 << 30])
+def test_conv2d_wide_channels_every_chunking(stride, padding, chunk_bytes, monkeypatch):
+    """16 channels and a 3×3 kernel over a batch of 5: chunks of one image, of a few
+    images (the last one shorter) and one chunk for the batch must all give the same
     values and gradients."""
     monkeypatch.setattr(conv_kernels, "_CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(conv_kernels, "N_THREADS", threads)
     rng = np.random.default_rng(stride * 10 + padding)
     x = rng.standard_normal((5, 16, 6, 5))
     w = rng.standard_normal((12, 16, 3, 3))
@@ -119,6 +118,27 @@ def test_conv2d_wide_channels_every_lowering(stride, padding, chunk_bytes, threa
     y = conv2d(x, w, b, stride=stride, padding=padding)
     np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w, b, s, p), rtol=1e-10, atol=1e-10)
     check_grads(_conv(s, p, True), x, w, b, name="conv2d (16 channels)")
+
+
+@given(conv_cases())
+def test_im2col_is_the_lessons_column_matrix_and_col2im_its_adjoint(case):
+    """im2col equals the column matrix of lessons/autograd.py §7 (sliding_window_view, NCHW)
+    up to the order of its columns, and ⟨im2col(x), D⟩ = ⟨x, col2im(D)⟩ for every D."""
+    x, w, _, stride, padding = case
+    N, C, H, W = x.shape
+    g = conv_kernels.Geometry(H, W, w.shape[2:], stride, padding)
+    x_pad = conv_kernels.pad_nhwc(x.transpose(0, 2, 3, 1), *padding)
+    cols = conv_kernels.im2col(x_pad, g)
+    assert cols.shape == (N * g.Ho * g.Wo, g.kh * g.kw * C)
+    xpad_nchw = x_pad.transpose(0, 3, 1, 2)
+    win = np.lib.stride_tricks.sliding_window_view(xpad_nchw, (g.kh, g.kw), axis=(2, 3))
+    win = win[:, :, :: g.sh, :: g.sw][:, :, : g.Ho, : g.Wo]  # (N, C, Ho, Wo, kh, kw)
+    lesson = win.transpose(0, 2, 3, 4, 5, 1).reshape(cols.shape)  # columns (i, j, c)
+    np.testing.assert_array_equal(cols, lesson)
+    D = np.random.default_rng(4).standard_normal(cols.shape)
+    back = conv_kernels.col2im(D, g, np.zeros_like(x_pad))
+    lhs, rhs = np.sum(cols * D), np.sum(x_pad * back)
+    assert abs(lhs - rhs) <= 1e-10 * (1 + abs(lhs))
 
 
 def test_conv2d_pointwise_and_stride_without_padding():

@@ -1,28 +1,27 @@
 """Convolution, transposed convolution, pooling and nearest upsampling (NCHW, as PyTorch).
 
 Each op takes and returns arrays of shape (n_images, channels, height, width). The
-convolutions compute internally in the channels-last layout (see :mod:`.conv_kernels`)
-and return their result as an NCHW-shaped *view* of a channels-last array: element-wise
-ops that follow (ReLU, adding a bias) keep that memory order, so the next convolution's
-NCHW → NHWC transpose costs nothing. Only shapes are part of the contract, not strides.
+convolutions and pools compute internally in the channels-last layout, on the windows
+view and the im2col / col2im pair of :mod:`.conv_kernels`, and return their result as an
+NCHW-shaped *view* of a channels-last array: element-wise ops that follow (ReLU, adding
+a bias) keep that memory order, so the next convolution's NCHW → NHWC transpose costs
+nothing. Only shapes are part of the contract, not strides.
 
 Lesson: ``lessons/autograd.py`` §7 "Convolution is a matrix product".
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...backend import get_array_module
 from ..function import Function
 from .conv_kernels import (
     Geometry,
-    as_strided,
+    col2im,
     conv_backward,
     conv_forward,
     conv_grad_input,
     conv_grad_weight,
-    conv_output_size,
+    windows,
 )
 
 __all__ = ["Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "UpsampleNearest"]
@@ -151,79 +150,74 @@ class ConvTranspose2d(Function):
         return dy, dw
 
 
-def _pool_windows(x, kernel, stride):
-    """Strided view of shape (N, C, Ho, Wo, kh, kw) of x of shape (N, C, H, W) (no copy)."""
-    (kh, kw), (sh, sw) = kernel, stride
-    N, C, H, W = x.shape
-    Ho, Wo = conv_output_size(H, kh, sh, 0), conv_output_size(W, kw, sw, 0)
-    if x.ndim != 4 or Ho < 1 or Wo < 1:
-        raise ValueError(f"window {kernel} does not fit an input of shape {x.shape}")
-    s0, s1, s2, s3 = x.strides
-    return as_strided(x, (N, C, Ho, Wo, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2, s3))
-
-
 def _check_4d(op, x):
     if x.ndim != 4:
         raise ValueError(f"{op} needs a 4-D input (N, C, H, W); got shape {x.shape}")
+
+
+def _pool_windows(op, x, kernel, stride):
+    """The pooling windows of x of shape (N, C, H, W), no padding: the view of shape
+    (N, Ho, Wo, kh, kw, C) of :func:`.conv_kernels.windows` on x channels last (no copy),
+    and their Geometry."""
+    _check_4d(op, x)
+    g = Geometry(x.shape[2], x.shape[3], kernel, stride, (0, 0))
+    if g.Ho < 1 or g.Wo < 1:
+        raise ValueError(f"{op}: window {kernel} does not fit an input of shape {x.shape}")
+    return windows(_nhwc(x), g), g
+
+
+def _pool_grad(dcols, g, x_shape):
+    """∂L/∂x of shape (N, C, H, W) from the gradient ``dcols`` of shape (N, Ho, Wo, kh, kw, C)
+    of the windows: col2im, the adjoint of the windows view."""
+    N, C, H, W = x_shape
+    dx = get_array_module(dcols).zeros((N, H, W, C), dtype=dcols.dtype)
+    return _nchw(col2im(dcols, g, dx))
 
 
 class MaxPool2d(Function):
     """y[n, c, r, s] = max_{i<k_h, j<k_w} x[n, c, s_h·r + i, s_w·s + j] (no padding).
 
     Backward: each output's gradient goes to the position of its window's maximum (the
-    first one on ties); overlapping windows (stride < kernel) add up.
+    first one on ties), ∂L/∂x = col2im(one-hot(argmax) · G); overlapping windows
+    (stride < kernel) add up.
     """
 
     def forward(self, x, kernel_size=(2, 2), stride=(2, 2)):
-        _check_4d("max_pool2d", x)
         xp = get_array_module(x)
-        win = _pool_windows(x, kernel_size, stride)
-        N, C, Ho, Wo, kh, kw = win.shape
-        flat = win.reshape(N, C, Ho, Wo, kh * kw)  # one copy
-        arg = flat.argmax(axis=-1)
-        y = xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        # flat index into x of each window's maximum
-        i, j = xp.divmod(arg, kw)
-        sh, sw = stride
-        H, W = x.shape[2:]
-        rows = xp.arange(Ho).reshape(Ho, 1) * sh + i
-        cols = xp.arange(Wo) * sw + j
-        nc = xp.arange(N * C).reshape(N, C, 1, 1) * (H * W)
-        self.index = (nc + rows * W + cols).ravel()
-        self.x_shape, self.dtype = x.shape, x.dtype
-        return y
+        win, g = _pool_windows("max_pool2d", x, kernel_size, stride)
+        N, Ho, Wo, kh, kw, C = win.shape
+        flat = win.reshape(N, Ho, Wo, kh * kw, C)  # one copy
+        self.arg = flat.argmax(axis=3)[:, :, :, None]  # of shape (N, Ho, Wo, 1, C)
+        self.g, self.x_shape = g, x.shape
+        return _nchw(xp.take_along_axis(flat, self.arg, axis=3)[:, :, :, 0])
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        size = int(np.prod(self.x_shape))
-        # NOTE: bincount is the vectorized scatter-add (np.add.at is ~10× slower)
-        dx = xp.bincount(self.index, weights=grad.ravel(), minlength=size)
-        return (dx.astype(self.dtype, copy=False).reshape(self.x_shape),)
+        g = self.g
+        onehot = xp.arange(g.kh * g.kw).reshape(-1, 1) == self.arg  # (N, Ho, Wo, kh·kw, C)
+        dcols = onehot * _nhwc(grad)[:, :, :, None]
+        return (_pool_grad(dcols, g, self.x_shape),)
 
 
 class AvgPool2d(Function):
     """y[n, c, r, s] = (1 / k_h k_w) Σ_{i<k_h, j<k_w} x[n, c, s_h·r + i, s_w·s + j].
 
-    Backward: ∂L/∂x[n, c, h, w] = (1 / k_h k_w) Σ over the windows containing (h, w) of G.
+    Backward: ∂L/∂x = col2im(G / (k_h k_w)) with G broadcast over the window: each input
+    pixel gets the sum, over the windows containing it, of G / (k_h k_w).
     """
 
     def forward(self, x, kernel_size=(2, 2), stride=(2, 2)):
-        _check_4d("avg_pool2d", x)
-        win = _pool_windows(x, kernel_size, stride)
-        self.x_shape, self.kernel, self.stride = x.shape, kernel_size, stride
-        return win.mean(axis=(4, 5), dtype=x.dtype)
+        win, g = _pool_windows("avg_pool2d", x, kernel_size, stride)
+        self.g, self.x_shape = g, x.shape
+        return _nchw(win.mean(axis=(3, 4), dtype=x.dtype))
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        (kh, kw), (sh, sw) = self.kernel, self.stride
-        Ho, Wo = grad.shape[2:]
-        g = grad / grad.dtype.type(kh * kw)
-        dx = xp.zeros(self.x_shape, dtype=grad.dtype)
-        hi, wi = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
-        for i in range(kh):  # one strided add per kernel offset (the adjoint of the view)
-            for j in range(kw):
-                dx[:, :, i : i + hi : sh, j : j + wi : sw] += g
-        return (dx,)
+        g = self.g
+        G = _nhwc(grad) / grad.dtype.type(g.kh * g.kw)
+        N, Ho, Wo, C = G.shape
+        dcols = xp.broadcast_to(G[:, :, :, None, None], (N, Ho, Wo, g.kh, g.kw, C))
+        return (_pool_grad(dcols, g, self.x_shape),)
 
 
 class UpsampleNearest(Function):
