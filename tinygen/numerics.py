@@ -12,6 +12,8 @@ Lesson: ``lessons/autograd.py`` §4 "Composite ops are just more graph" (log-sum
 
 from __future__ import annotations
 
+import contextlib
+
 from .backend import get_array_module
 
 __all__ = ["sigmoid", "softplus", "logsumexp", "log_softmax"]
@@ -39,11 +41,13 @@ def softplus(x):
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log Σ_axis eˣ, computed as m + log Σ e^{x − m} with m = max_axis x.
+    """log Σ_axis eˣ, computed as m + log1p(Σ' e^{x − m}) with m = max_axis x.
 
-    Every exponent x − m is ≤ 0 and the largest is 0, so the sum lies in [1, n]: nothing
-    overflows and the log is of a number ≥ 1. Rows that are all −inf give −inf (m = −inf
-    would make x − m NaN, so m is replaced by 0 there).
+    Every exponent x − m is ≤ 0, so nothing overflows. The largest term is e⁰ = 1 exactly,
+    so it is left out of the sum Σ' (ties with the maximum count 1 each) and log1p adds it
+    back: when every other term is tiny the result m + log1p(s) keeps its relative
+    precision, where m + log(1 + s) would round 1 + s first. Rows that are all −inf give
+    −inf (m = −inf would make x − m NaN, so m is replaced by 0 there).
 
     Parameters
     ----------
@@ -56,8 +60,11 @@ def logsumexp(x, axis=None, keepdims=False):
     xp = get_array_module(x)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
-    with _errstate(xp, divide="ignore"):  # log 0 = −inf for rows of −inf: not an error
-        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    is_max = x == m
+    others = xp.sum(xp.where(is_max, 0, xp.exp(x - m)), axis=axis, keepdims=True)
+    ties = xp.sum(is_max, axis=axis, keepdims=True) - 1  # −1 where the row is all −inf
+    with _errstate(xp, divide="ignore"):  # log1p(−1) = −inf for rows of −inf: not an error
+        out = xp.log1p(others + ties.astype(others.dtype)) + m
     if keepdims:
         return out
     return out.reshape([n for i, n in enumerate(out.shape) if i not in _axes(axis, x.ndim)])
@@ -73,8 +80,6 @@ def log_softmax(x, axis=-1):
 
 def _errstate(xp, **kwargs):
     """NumPy's ``errstate`` (CuPy raises no floating-point warnings: a no-op there)."""
-    import contextlib  # noqa: PLC0415
-
     return xp.errstate(**kwargs) if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 

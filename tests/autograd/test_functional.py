@@ -324,7 +324,7 @@ def test_logsumexp_gives_exact_zero_gradient_to_negligible_terms():
     x = Tensor(np.array([[0.0, -1.0, -60.0, -100.0]], dtype=np.float32), requires_grad=True)
     y = F.logsumexp(x, axis=1)
     ref = np.log(np.exp(np.array([0.0, -1.0, -60.0, -100.0])).sum())
-    np.testing.assert_allclose(y.numpy(), [ref], rtol=1e-7)
+    np.testing.assert_allclose(y.numpy(), [ref], rtol=3e-7)  # float32: a rounding or two
     (y * 0.01).sum().backward()
     g = x.grad[0]
     assert g[2] == 0.0 and g[3] == 0.0

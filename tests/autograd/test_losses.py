@@ -421,3 +421,14 @@ def test_bce_with_logits_reductions_are_those_of_the_elementwise_loss(reduction)
     fused.backward()
     ref.backward()
     np.testing.assert_allclose(t1.grad, t2.grad, rtol=1e-5, atol=2e-7)  # float32 rounding
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_keeps_its_digits_for_confident_correct_logits(dtype):
+    """softplus(x) − x·y cancels for x ≫ 0, y = 1 (9.000123 − 9); the fused form subtracts
+    the large parts first, so the loss log1p(e^{−x}) keeps its relative precision."""
+    x = np.array([9.0, 20.0, -15.0], dtype=dtype)
+    y = np.array([1.0, 1.0, 0.0], dtype=dtype)
+    loss = F.binary_cross_entropy_with_logits(Tensor(x), Tensor(y), reduction="none").numpy()
+    exact = np.log1p(np.exp(-np.abs(x.astype(np.float64))))
+    np.testing.assert_allclose(loss, exact, rtol=4 * np.finfo(dtype).eps)
