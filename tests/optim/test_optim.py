@@ -76,7 +76,10 @@ def test_sgd_argument_checks_and_skips_params_without_grad():
 
 # ------------------------------------------------------------------------ Adam
 @pytest.mark.parametrize("wd", [0.0, 0.01])
-def test_adam_matches_reference(wd):
+@pytest.mark.parametrize("block", [None, 5])  # 5: the blocked update, with a short last block
+def test_adam_matches_reference(wd, block, monkeypatch):
+    if block is not None:
+        monkeypatch.setattr(adam_mod, "BLOCK", block)
     params, grads = _problem(shapes=((3, 4), (4,), (2, 3, 2)))
     theta = [p.data.astype(np.float64) for p in params]
     lr, b1, b2, eps = 0.01, 0.8, 0.95, 1e-3
