@@ -27,7 +27,12 @@ def sigmoid(x):
     """
     xp = get_array_module(x)
     half = x.dtype.type(0.5) if x.dtype.kind == "f" else 0.5
-    return xp.tanh(x * half) * half + half
+    z = xp.empty(x.shape, dtype=xp.result_type(x, half))  # the one new array: the rest
+    xp.multiply(x, half, out=z)  # is done in place in it
+    xp.tanh(z, out=z)
+    z *= half
+    z += half
+    return z
 
 
 def softplus(x):
