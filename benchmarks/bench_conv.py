@@ -10,7 +10,8 @@ importable.
 Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32] [--whole-batch]``. The
 steps are interleaved so that all see the same load; ``--whole-batch`` adds tinygen with
 the batch lowered in one chunk (``conv_kernels._CHUNK_BYTES`` unlimited), to measure what
-the chunking buys. On a busy machine compare them single-threaded too:
+the chunking buys, and ``--col2im`` tinygen with every input gradient by col2im (stride-1
+ones are otherwise a convolution with the mirrored kernel). On a busy machine compare them single-threaded too:
 ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
 """
 
@@ -113,6 +114,19 @@ def _whole_batch(f):
     return g
 
 
+def _by_col2im(f):
+    """``f`` run with every input gradient by col2im (``conv_kernels._STRIDE1_BY_CONV`` off)."""
+
+    def g():
+        saved, conv_kernels._STRIDE1_BY_CONV = conv_kernels._STRIDE1_BY_CONV, False
+        try:
+            return f()
+        finally:
+            conv_kernels._STRIDE1_BY_CONV = saved
+
+    return g
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
@@ -122,12 +136,18 @@ def main():
     parser.add_argument(
         "--whole-batch", action="store_true", help="also time tinygen without batch chunks"
     )
+    parser.add_argument(
+        "--col2im", action="store_true",
+        help="also time tinygen with stride-1 input gradients by col2im, not as a convolution",
+    )
     args = parser.parse_args()
     if args.quick:
         args.repeats = 3
     steps = {"tinygen": tinygen_step(args.batch)}
     if args.whole_batch:
         steps["tinygen-whole"] = _whole_batch(tinygen_step(args.batch))
+    if args.col2im:
+        steps["tinygen-col2im"] = _by_col2im(tinygen_step(args.batch))
     if not args.no_torch:
         try:
             steps["torch"] = torch_step(args.batch)

@@ -333,3 +333,20 @@ def test_array_arguments_take_the_tensor_dtype():
     y = conv2d(x, np.ones((3, 2, 3, 3)), np.zeros(3))
     assert y.dtype == np.float32
     np.testing.assert_allclose(y.numpy(), 18.0)
+
+
+@pytest.mark.parametrize("kernel, padding", [((3, 3), (1, 1)), ((3, 2), (2, 0)), ((5, 5), (0, 2))])
+def test_stride1_input_gradient_as_a_convolution_equals_col2im(kernel, padding, monkeypatch):
+    """∂L/∂X = G ⋆ w̃ (the mirrored kernel) for stride 1, as col2im(G · Wmᵀ) computes it."""
+    from tinygen.autograd.ops import conv_kernels as ck
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 7, 6, 4))
+    w = rng.standard_normal((5, 4) + kernel)
+    g = ck.Geometry(7, 6, kernel, (1, 1), padding)
+    G = rng.standard_normal((3, g.Ho, g.Wo, 5))
+    by_conv = ck.conv_backward(x, G, w, g)[0]
+    monkeypatch.setattr(ck, "_STRIDE1_BY_CONV", False)
+    by_col2im = ck.conv_backward(x, G, w, g)[0]
+    assert by_conv.shape == by_col2im.shape == x.shape
+    np.testing.assert_allclose(by_conv, by_col2im, rtol=1e-12, atol=1e-12)
