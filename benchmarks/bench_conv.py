@@ -11,8 +11,8 @@ Run: ``python benchmarks/bench_conv.py [--repeats 10] [--batch 32] [--whole-batc
 steps are interleaved so that all see the same load; ``--whole-batch`` adds tinygen with
 the batch lowered in one chunk (``conv_kernels._CHUNK_BYTES`` unlimited), to measure what
 the chunking buys, and ``--col2im`` tinygen with every input gradient by col2im (stride-1
-ones are otherwise a convolution with the mirrored kernel). On a busy machine compare them single-threaded too:
-``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
+ones are otherwise a convolution with the mirrored kernel). On a busy machine compare
+them single-threaded too: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/...``.
 """
 
 from __future__ import annotations
