@@ -392,7 +392,7 @@ xt = Tensor(big, requires_grad=True)
 lse = F.logsumexp(xt, axis=1)
 print("F.logsumexp:", lse.numpy(), "  scipy:", special.logsumexp(big, axis=1))
 assert np.allclose(lse.numpy(), special.logsumexp(big, axis=1))
-composite = _logsumexp_composite(Tensor(big), axis=1)  # m + log Σ e^{x − m}, from primitives
+composite = _logsumexp_composite(Tensor(big, requires_grad=True), axis=1)  # from primitives
 print("ops in the composite's graph:",
       [type(t._ctx).__name__ for t in topological_order(composite) if t._ctx])
 assert np.allclose(composite.numpy(), lse.numpy(), rtol=1e-15)
@@ -622,11 +622,24 @@ check_grads(lambda a: F.max_pool2d(a, 2), rng.permutation(32).reshape(1, 2, 4, 4
 print("conv2d and max_pool2d pass check_grads")
 
 # %% [markdown]
-# The library does the same with more care for speed (`tinygen/autograd/ops/conv_kernels.py`):
-# it works channels-last (so each window row is contiguous), processes the batch in chunks
-# whose column matrix fits in the CPU cache, and for stride-1 layers with many channels
-# splits the kernel by rows to make the copied matrix $k_h$ times smaller.
-#
+# The library does the same (`tinygen/autograd/ops/conv_kernels.py`), channels-last (so
+# each window row is contiguous) and in chunks of images whose column matrix fits in the
+# CPU cache. One more identity saves the scatter for stride 1: every input pixel is read by
+# the $k_h k_w$ outputs around it, each through the mirrored kernel offset, so $\bar x$ is
+# itself a convolution, of $\bar y$ padded by $k - 1 - p$ with the kernel flipped in both
+# spatial axes and its channel axes swapped, $\tilde w_{c,o,i,j} = w_{o,c,k_h-1-i,k_w-1-j}$:
+
+# %%
+w_mirror = np.ascontiguousarray(ws[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+xt1 = Tensor(xs, requires_grad=True)
+yt1 = F.conv2d(xt1, Tensor(ws), padding=pd)  # the same layer with stride 1
+g1 = rng.standard_normal(yt1.shape)
+(yt1 * Tensor(g1)).sum().backward()
+g1_pad = np.pad(g1, ((0, 0), (0, 0), (k - 1 - pd,) * 2, (k - 1 - pd,) * 2))
+assert np.allclose(F.conv2d(g1_pad, w_mirror).numpy(), xt1.grad)
+print("stride 1: x.grad == conv2d(pad(ȳ, k − 1 − p), w flipped, channels swapped)")
+
+# %% [markdown]
 # ## 8. Layers and optimizers
 #
 # **Modules.** A layer is a function with parameters. `nn.Module` records the
