@@ -300,3 +300,17 @@ def test_linear_vae_is_exact_when_the_posterior_is_diagonal():
     # with q equal to the posterior every importance weight equals p(x): no variance at all
     np.testing.assert_allclose(ll, lg.log_prob(x), rtol=1e-10)
     assert np.all(np.isfinite(elbo))
+
+
+def test_vae_module_does_not_import_its_subclasses():
+    """vae.py needs no import of cvae.py (the CVAE imports the VAE: no import cycle); the
+    class a checkpoint names is looked up in tinygen.models when loading."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tinygen.models.vae\n"
+        "print('tinygen.models.cvae' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
