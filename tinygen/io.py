@@ -6,6 +6,7 @@ during a save never destroys the previous checkpoint, and loading never runs pic
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import zipfile
@@ -16,7 +17,14 @@ import numpy as np
 
 from . import backend
 
-__all__ = ["save_npz", "load_npz", "CheckpointError", "CheckpointNotFoundError"]
+__all__ = [
+    "save_npz",
+    "load_npz",
+    "save_config",
+    "load_config",
+    "CheckpointError",
+    "CheckpointNotFoundError",
+]
 
 
 class CheckpointError(ValueError):
@@ -88,3 +96,24 @@ def load_npz(path, required=()) -> dict:
             f"checkpoint {path} lacks {missing}: it was written by a different model or version"
         )
     return arrays
+
+
+def save_config(checkpoint, config: Mapping) -> Path:
+    """Write ``config`` (JSON-able) as ``<checkpoint>.json`` beside a checkpoint, atomically
+    (a temporary file, then a rename), and return its path."""
+    path = Path(str(checkpoint) + ".json")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(dict(config), indent=2))
+    os.replace(tmp, path)
+    return path
+
+
+def load_config(checkpoint) -> dict:
+    """The dict that :func:`save_config` wrote beside ``checkpoint``; a clear error if the
+    ``.json`` file is missing (``from_checkpoint`` needs it, ``load`` does not)."""
+    path = Path(str(checkpoint) + ".json")
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: from_checkpoint needs the config written by save()"
+        )
+    return json.loads(path.read_text())

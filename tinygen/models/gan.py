@@ -38,16 +38,16 @@ Arjovsky, M. & Bottou, L. (2017). Towards principled methods for training genera
 
 from __future__ import annotations
 
-import json
+import importlib
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
 from .. import backend
 from .. import functional as F
 from ..autograd import Tensor, no_grad
+from ..io import load_config, save_config
 from ..nn import LeakyReLU, Linear, Module, ReLU, Sequential
 from ..optim import Adam
 from ..rng import as_generator
@@ -214,10 +214,7 @@ class GAN(Module):
     def save(self, path):
         """Write both networks' parameters (``.npz``, atomic) and ``<path>.json`` (the config)."""
         out = super().save(path)
-        cfg = Path(str(out) + ".json")
-        tmp = cfg.with_name(f".{cfg.name}.tmp")
-        tmp.write_text(json.dumps(self.get_config(), indent=2))
-        tmp.replace(cfg)
+        save_config(out, self.get_config())
         return out
 
     @classmethod
@@ -227,20 +224,12 @@ class GAN(Module):
         A plain :class:`GAN` of your own modules cannot be rebuilt from a file: build it
         again and call ``load(path)``.
         """
-        path = Path(path)
-        cfg_path = Path(str(path) + ".json")
-        if not cfg_path.exists():
-            raise FileNotFoundError(
-                f"{cfg_path} is missing: from_checkpoint needs the config written by save()"
-            )
-        cfg = json.loads(cfg_path.read_text())
+        cfg = load_config(path)
         name = cfg.pop("class", "GAN")
-        klass = {"MLPGAN": MLPGAN}.get(name)
-        if name == "DCGAN":
-            from .dcgan import DCGAN
-
-            klass = DCGAN
-        if klass is None:
+        # looked up by name in tinygen.models (which imports it on first use), so this module
+        # needs no import of dcgan.py, which imports this one
+        klass = getattr(importlib.import_module(__package__), name, None)
+        if not (isinstance(klass, type) and issubclass(klass, GAN)) or klass is GAN:
             raise ValueError(
                 f"{path} holds a {name}, which from_checkpoint cannot rebuild: construct the "
                 "same generator and discriminator, wrap them in GAN(...) and call .load(path)"

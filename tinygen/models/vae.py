@@ -28,16 +28,15 @@ Bowman, S. R. et al. (2016). Generating sentences from a continuous space. CoNLL
 from __future__ import annotations
 
 import importlib
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .. import backend
 from .. import functional as F
 from ..autograd import Tensor, no_grad
+from ..io import load_config, save_config
 from ..nn import Linear, Module
 from ..numerics import logsumexp as logsumexp_array
 from ..rng import as_generator, normal
@@ -167,31 +166,21 @@ class VAE(Module):
 
     def save(self, path):
         """Write the parameters (``.npz``) and the config (``<path>.json``) atomically."""
-        path = Path(path)
         out = super().save(path)
-        cfg = Path(str(out) + ".json")
-        tmp = cfg.with_name(cfg.name + ".tmp")
-        tmp.write_text(json.dumps(self.get_config(), indent=2))
-        tmp.replace(cfg)
+        save_config(out, self.get_config())
         return out
 
     @classmethod
     def from_checkpoint(cls, path):
         """Rebuild a model from ``save``'s ``.npz`` and its ``.json`` config."""
-        path = Path(path)
-        cfg_path = Path(str(path) + ".json")
-        if not cfg_path.exists():
-            raise FileNotFoundError(
-                f"{cfg_path} is missing: from_checkpoint needs the config written by save()"
-            )
-        cfg = json.loads(cfg_path.read_text())
+        cfg = load_config(path)
         name = cfg.pop("class", cls.__name__)
         # the class is looked up by name in tinygen.models (which imports it on first use),
         # so this module needs no import of its subclasses (the CVAE imports this one)
         models = importlib.import_module(__package__)
         klass = cls if name == cls.__name__ else getattr(models, name, None)
         if not (isinstance(klass, type) and issubclass(klass, VAE)):
-            raise ValueError(f"{cfg_path} names class {name!r}, which is not a VAE of tinygen")
+            raise ValueError(f"{path}.json names class {name!r}, which is not a VAE of tinygen")
         model = klass(**cfg)
         model.load(path)
         model.eval()
