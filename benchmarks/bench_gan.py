@@ -31,6 +31,14 @@ Usage::
     python benchmarks/bench_gan.py                         # 10 seeds × 3 variants × 2 datasets
     python benchmarks/bench_gan.py --datasets ring --variants non_saturating --seeds 10
     python benchmarks/bench_gan.py --jobs 2 --json runs/bench_gan.json
+    python benchmarks/bench_gan.py --dcgan-speed           # DCGAN iteration vs PyTorch (~40 s)
+
+``--dcgan-speed`` times one DCGAN training iteration (``GAN.fit``'s D step and G step,
+Adam, batch 64 of 28 × 28, width 64) in tinygen and the same architecture in PyTorch CPU,
+in alternating rounds with PyTorch in a process of its own (``_common.best_of_pair``:
+the median over rounds of the per-round speed ratio); then, in this process, the same
+iteration with the fused batch norm (``tinygen.nn.BatchNormFunction``) beside one written
+from primitive Tensor ops.
 """
 
 from __future__ import annotations
@@ -206,6 +214,182 @@ def format_table(summary, name):
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------ DCGAN iteration speed
+#: The timed DCGAN: width 64, z of 64, batch 64 of 28 × 28 (``tinygen.models.DCGAN``'s
+#: defaults, the MNIST run's settings).
+SPEED_BATCH, SPEED_WIDTH, SPEED_LATENT = 64, 64, 64
+
+
+def _speed_data(steps):
+    """``steps`` batches of binary 28 × 28 images (the same arrays in either process)."""
+    rng = np.random.default_rng(0)
+    return (rng.random((steps * SPEED_BATCH, 1, 28, 28)) < 0.3).astype(np.float32)
+
+
+def torch_dcgan_runner(steps, threads=None):
+    """One round of ``steps`` DCGAN iterations in PyTorch (CPU, float32), warmed up; None
+    without torch. The same architecture as :class:`tinygen.models.DCGAN`, the same two
+    Adam steps per iteration as ``GAN.fit`` (D on data and detached samples; then G
+    through D), the non-saturating losses from logits."""
+    from _common import try_torch
+
+    torch = try_torch()
+    if torch is None:
+        return None
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    tn, w, nz = torch.nn, SPEED_WIDTH, SPEED_LATENT
+    G = tn.Sequential(
+        tn.Linear(nz, 2 * w * 49), tn.BatchNorm1d(2 * w * 49), tn.ReLU(),
+        tn.Unflatten(1, (2 * w, 7, 7)),
+        tn.ConvTranspose2d(2 * w, w, 4, 2, 1), tn.BatchNorm2d(w), tn.ReLU(),
+        tn.ConvTranspose2d(w, 1, 4, 2, 1), tn.Sigmoid(),
+    )  # fmt: skip
+    D = tn.Sequential(
+        tn.Conv2d(1, w, 4, 2, 1), tn.LeakyReLU(0.2),
+        tn.Conv2d(w, 2 * w, 4, 2, 1), tn.BatchNorm2d(2 * w), tn.LeakyReLU(0.2),
+        tn.Flatten(), tn.Linear(2 * w * 49, 1),
+    )  # fmt: skip
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    X = torch.from_numpy(_speed_data(steps))
+    softplus, bs = torch.nn.functional.softplus, SPEED_BATCH
+
+    def trun():
+        for i in range(steps):
+            xb = X[i * bs : (i + 1) * bs]
+            with torch.no_grad():
+                fake = G(torch.randn(bs, nz))
+            loss_d = softplus(-D(xb)).mean() + softplus(D(fake)).mean()
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            for p in D.parameters():
+                p.requires_grad_(False)
+            loss_g = softplus(-D(G(torch.randn(bs, nz)))).mean()
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+            for p in D.parameters():
+                p.requires_grad_(True)
+            loss_d.item(), loss_g.item()  # GAN.fit reads both losses every step
+
+    trun()
+    return trun
+
+
+def _tinygen_dcgan_round(steps, composite_bn=False):
+    """A callable running ``steps`` iterations of ``DCGAN.fit`` (k = 1, batch 64), warmed up.
+
+    ``composite_bn``: every batch norm of the model computes its training-mode output
+    from primitive Tensor ops (:class:`_CompositeBN`) instead of the fused
+    :class:`~tinygen.nn.BatchNormFunction`."""
+    from tinygen.models.dcgan import DCGAN
+
+    gan = DCGAN(n_latent=SPEED_LATENT, width=SPEED_WIDTH, random_state=0)
+    if composite_bn:
+        _use_composite_bn(gan)
+    X = _speed_data(steps)
+    seeds = iter(range(1_000_000))
+
+    def run():
+        gan.fit(X, n_steps=steps, batch_size=SPEED_BATCH, lr=2e-4, random_state=next(seeds))
+
+    run()
+    return run
+
+
+def _use_composite_bn(model):
+    """Switch every BatchNorm1d/2d of ``model`` to :class:`_CompositeBN`'s forward."""
+    from tinygen.nn import BatchNorm1d, BatchNorm2d
+
+    for m in model.modules():
+        if type(m) in (BatchNorm1d, BatchNorm2d):
+            m.__class__ = _CompositeBN.of(type(m))
+
+
+class _CompositeBN:
+    """Batch norm from primitives: μ = mean x, σ² = mean (x − μ)², y = (x − μ)/√(σ² + ε)·γ + β,
+    each a Tensor op with its own backward (``tests/nn/test_layers.py``'s
+    ``batchnorm_composite``); running statistics as the fused module. Evaluation mode is
+    unchanged."""
+
+    _classes = {}
+
+    @classmethod
+    def of(cls, base):
+        if base not in cls._classes:
+
+            def forward(self, x):
+                if not self.training:
+                    return base.forward(self, x)
+                self._check(x)
+                axes = (0,) + tuple(range(2, x.ndim))
+                mean = x.mean(axis=axes, keepdims=True)
+                xc = x - mean
+                var = (xc * xc).mean(axis=axes, keepdims=True)
+                n = x.data.size // self.num_features
+                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), n)
+                shape = (1, -1) + (1,) * (x.ndim - 2)
+                y = xc / (var + self.eps).sqrt()
+                return y * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+            cls._classes[base] = type("Composite" + base.__name__, (base,), {"forward": forward})
+        return cls._classes[base]
+
+
+def dcgan_speed(steps=4, rounds=9, threads=None, same_process=False, bn_rounds=7):
+    """DCGAN training iterations per second: tinygen beside PyTorch CPU (alternating rounds,
+    PyTorch in a process of its own), then tinygen's fused batch norm beside the composite.
+
+    Returns a dict of the figures (iterations/s and the median per-round ratios)."""
+    from _common import (
+        best_of_pair,
+        host_gflops,
+        peer_runner,
+        peer_setup,
+        quartiles,
+        report,
+        try_torch,
+    )
+
+    torch = try_torch()
+    print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
+    if torch is not None:
+        print(peer_setup(same_process))
+    print(f"host check: 1024² sgemm {host_gflops():.0f} GFLOPS at the start")
+    print(
+        f"DCGAN iteration = one D step + one G step (Adam), batch {SPEED_BATCH} of 28×28, "
+        f"width {SPEED_WIDTH}, z {SPEED_LATENT}; {steps} iterations per round"
+    )
+    out = {}
+    ours = _tinygen_dcgan_round(steps)
+    rounds_r = []
+    with peer_runner(same_process, "bench_gan", "torch_dcgan_runner", steps, threads) as peer:
+        t_ours, t_peer, ratio = best_of_pair(ours, peer, rounds, ratios=rounds_r)
+    out["tinygen_it_s"] = steps / t_ours
+    out["torch_it_s"] = None if t_peer is None else steps / t_peer
+    # ratio here = tinygen speed / PyTorch speed = median of t_peer / t_ours
+    out["ratio_vs_torch"] = ratio
+    report(
+        "DCGAN iteration (batch 64)", steps / t_ours, "it/s",
+        None if t_peer is None else steps / t_peer,
+        ratio=ratio, spread=quartiles(rounds_r)[::2] if rounds_r else None,
+    )  # fmt: skip
+    comp = _tinygen_dcgan_round(steps, composite_bn=True)
+    rr = []
+    t_fused, t_comp, r = best_of_pair(ours, comp, bn_rounds, settle=0.2, ratios=rr)
+    out.update(fused_it_s=steps / t_fused, composite_it_s=steps / t_comp, fused_over_composite=r)
+    q1, _, q3 = quartiles(rr)
+    print(
+        f"{'batch norm, fused vs composite':<34s} fused {steps / t_fused:8.2f} it/s | "
+        f"composite {steps / t_comp:8.2f} it/s | fused is {r:.2f}x (rounds {q1:.2f}-{q3:.2f})"
+    )
+    print(f"host check: 1024² sgemm {host_gflops():.0f} GFLOPS at the end")
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", choices=["ring", "grid"], default=["ring", "grid"])
@@ -216,7 +400,24 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=1, help="runs in parallel processes")
     p.add_argument("--quick", action="store_true", help="2 seeds, grid, 3000 steps")
     p.add_argument("--json", type=str, default=None, help="write every run's scores here")
+    p.add_argument(
+        "--dcgan-speed",
+        action="store_true",
+        help="time the DCGAN iteration beside PyTorch CPU and fused vs composite batch norm",
+    )
+    p.add_argument("--rounds", type=int, default=9, help="alternating rounds (--dcgan-speed)")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (speed)")
+    p.add_argument("--peer-same-process", action="store_true", help="PyTorch in this process")
     args = p.parse_args(argv)
+    if args.dcgan_speed:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        return dcgan_speed(
+            steps=2 if args.quick else 4,
+            rounds=3 if args.quick else args.rounds,
+            threads=args.threads,
+            same_process=args.peer_same_process,
+            bn_rounds=3 if args.quick else 7,
+        )
     if args.quick:
         args.seeds, args.datasets = (
             min(args.seeds, 2),
