@@ -3,7 +3,8 @@
 Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
 :class:`GaussianBernoulliRBM`, :class:`DBN`. Latent-variable models on the autograd core
 (``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
-closed-form :class:`LinearGaussian` model used to check the ELBO.
+closed-form :class:`LinearGaussian` model used to check the ELBO. Autoregressive (fully
+visible belief networks, exact likelihoods): :class:`FVSBN`.
 
 Classes are imported on first use, so ``import tinygen.models`` stays cheap.
 """
@@ -24,6 +25,7 @@ _WHERE = {
     "GAN": "gan",
     "MLPGAN": "gan",
     "DCGAN": "dcgan",
+    "FVSBN": "fvsbn",
 }
 
 __all__ = list(_WHERE)
