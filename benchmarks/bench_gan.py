@@ -32,6 +32,7 @@ Usage::
     python benchmarks/bench_gan.py --datasets ring --variants non_saturating --seeds 10
     python benchmarks/bench_gan.py --jobs 2 --json runs/bench_gan.json
     python benchmarks/bench_gan.py --dcgan-speed           # DCGAN iteration vs PyTorch (~40 s)
+    OPENBLAS_NUM_THREADS=2 python benchmarks/bench_gan.py --mnist --time-budget 2400
 
 ``--dcgan-speed`` times one DCGAN training iteration (``GAN.fit``'s D step and G step,
 Adam, batch 64 of 28 × 28, width 64) in tinygen and the same architecture in PyTorch CPU,
@@ -390,6 +391,159 @@ def dcgan_speed(steps=4, rounds=9, threads=None, same_process=False, bn_rounds=7
     return out
 
 
+# ------------------------------------------------------------------------ MNIST DCGAN
+#: The MNIST run: DCGAN defaults (width 64, z of 64, non-saturating), Adam 2e-4 (β₁ = 0.5),
+#: batch 64, on the 50,000 binarized MNIST training images, for a wall-clock budget.
+MNIST_SETTINGS = dict(width=64, n_latent=64, lr=2e-4, batch_size=64, n_score=10_000)
+
+
+def _ceiling(clf, reference):
+    """The scores of real images: the 2,000 held-out MNIST test images (binarized, never
+    seen by the classifier or the DCGAN) and 10,000 binarized training images (the
+    DCGAN's own data; the same count as the samples, for the Fréchet distance)."""
+    from tinygen.data import binarized_mnist
+    from tinygen.models.classifier_scores import classifier_score
+    from tinygen.models.mnist_classifier import binarize, classifier_split
+
+    _, (H, h) = classifier_split()
+    Hb = binarize(H, random_state=0)
+    train = binarized_mnist("train")[: MNIST_SETTINGS["n_score"]].astype(np.float32)
+    return {
+        "held_out_accuracy": clf.accuracy(Hb, h),
+        "real_test_2000": classifier_score(clf, Hb, reference).as_dict(),
+        "real_train_10000": classifier_score(
+            clf, train.reshape(-1, 1, 28, 28), reference
+        ).as_dict(),
+    }
+
+
+def _score_samples(gan, clf, reference, n, seed):
+    """Scores of ``n`` samples, and of their first 2,000 (the ceiling's count)."""
+    from tinygen.models.classifier_scores import classifier_score
+
+    S = gan.sample(n, random_state=seed)
+    out = {f"samples_{n}": classifier_score(clf, S, reference).as_dict()}
+    if n > 2000:
+        out["samples_2000"] = classifier_score(clf, S[:2000], reference).as_dict()
+    gan.train()
+    return out, S
+
+
+def _score_line(name, s):
+    fd = "" if s["frechet"] is None else f", Fréchet {s['frechet']:8.2f}"
+    return (
+        f"  {name:34s} classes {s['classes_covered']:2d}/10, KL to uniform "
+        f"{s['kl_uniform']:.4f}{fd}  (n = {s['n']})"
+    )
+
+
+def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000):
+    """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
+
+    Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
+    grid of 100 samples), ``mnist.json`` (the scores, the ceiling and the trajectory) and
+    ``mnist_classifier.npz`` (the scoring classifier, trained on first use, ~1 min).
+    """
+    from tinygen.data import binarized_mnist
+    from tinygen.models.classifier_scores import gaussian_fit
+    from tinygen.models.dcgan import DCGAN
+    from tinygen.models.mnist_classifier import MNISTClassifier
+    from tinygen.viz import image_grid
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    s = MNIST_SETTINGS
+    t0 = time.perf_counter()
+    clf = MNISTClassifier.trained(out / "mnist_classifier.npz")
+    # reference features: the 10,000 binarized MNIST validation images (real digits that
+    # neither the DCGAN nor the classifier trained on)
+    valid = binarized_mnist("valid").astype(np.float32).reshape(-1, 1, 28, 28)
+    reference = gaussian_fit(clf.predict_and_features(valid)[1])
+    ceiling = _ceiling(clf, reference)
+    print(
+        f"classifier ready in {time.perf_counter() - t0:.0f} s; held-out accuracy "
+        f"{100 * ceiling['held_out_accuracy']:.2f}%",
+        flush=True,
+    )
+    X = binarized_mnist("train").astype(np.float32).reshape(-1, 1, 28, 28)
+    gan = DCGAN(n_latent=s["n_latent"], width=s["width"], random_state=seed)
+    trajectory = []
+
+    def callback(step, m):
+        h = m.history_
+        line = {
+            "step": step,
+            "seconds": h["time"][-1],
+            "d_real": float(np.mean(h["d_real"][-500:])),
+            "d_fake": float(np.mean(h["d_fake"][-500:])),
+            "g_loss": float(np.mean(h["g_loss"][-500:])),
+        }
+        msg = (
+            f"step {step:6d}  {line['seconds']:6.0f} s  D(x) {line['d_real']:.2f}  "
+            f"D(G(z)) {line['d_fake']:.2f}  L_G {line['g_loss']:.2f}"
+        )
+        if step % score_every == 0:
+            sc, _ = _score_samples(m, clf, reference, 2000, 10_000 + seed)
+            line["samples_2000"] = sc["samples_2000"]
+            sc = sc["samples_2000"]
+            msg += (
+                f"  | 2,000 samples: {sc['classes_covered']} classes, KL "
+                f"{sc['kl_uniform']:.4f}, Fréchet {sc['frechet']:.2f}"
+            )
+        trajectory.append(line)
+        print(msg, flush=True)
+
+    gan.fit(
+        X,
+        n_steps=10**7,
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        random_state=seed,
+        callback=callback,
+        callback_every=min(500, score_every),
+        checkpoint=out / "gan.npz",
+        checkpoint_every=1000,
+        time_budget=time_budget,
+    )
+    steps, seconds = len(gan.history_["d_loss"]), gan.history_["time"][-1]
+    scores, S = _score_samples(gan, clf, reference, s["n_score"], 10_000 + seed)
+    grid = image_grid(
+        S[:100],
+        out / "samples.png",
+        nrow=10,
+        title=f"DCGAN, binarized MNIST, {steps} steps ({seconds / 60:.0f} min)",
+    )
+    result = {
+        "settings": {**s, "time_budget": time_budget, "seed": seed},
+        "steps": steps,
+        "train_seconds": seconds,
+        "epochs": steps * s["batch_size"] / len(X),
+        **scores,
+        **ceiling,
+        "trajectory": trajectory,
+        "goal_classes": scores[f"samples_{s['n_score']}"]["classes_covered"] == 10,
+        "goal_kl": scores[f"samples_{s['n_score']}"]["kl_uniform"] <= 0.05,
+    }
+    (out / "mnist.json").write_text(json.dumps(result, indent=1))
+    print(
+        f"\nDCGAN on binarized MNIST: {steps} steps ({result['epochs']:.1f} epochs) in "
+        f"{seconds:.0f} s; Fréchet distances to the features of 10,000 binarized MNIST "
+        "validation images"
+    )
+    for name, key in (
+        ("DCGAN samples", f"samples_{s['n_score']}"),
+        ("DCGAN samples (first 2,000)", "samples_2000"),
+        ("real: held-out test images", "real_test_2000"),
+        ("real: binarized training images", "real_train_10000"),
+    ):
+        print(_score_line(name, result[key]))
+    print(
+        f"  goals: all 10 classes {'met' if result['goal_classes'] else 'not met'}, "
+        f"KL ≤ 0.05 {'met' if result['goal_kl'] else 'not met'}; grid {grid}"
+    )
+    return result
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", choices=["ring", "grid"], default=["ring", "grid"])
@@ -408,7 +562,15 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=9, help="alternating rounds (--dcgan-speed)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (speed)")
     p.add_argument("--peer-same-process", action="store_true", help="PyTorch in this process")
+    p.add_argument("--mnist", action="store_true", help="train and score the MNIST DCGAN")
+    p.add_argument("--time-budget", type=float, default=2400.0, help="seconds (--mnist)")
+    p.add_argument("--out", type=str, default="runs/bench_gan_mnist", help="folder (--mnist)")
     args = p.parse_args(argv)
+    if args.mnist:
+        shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+        if "TINYGEN_DATA" not in os.environ and shared.is_dir():
+            os.environ["TINYGEN_DATA"] = str(shared)
+        return mnist_run(args.time_budget, args.out, seed=args.first_seed)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(
