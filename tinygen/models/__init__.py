@@ -4,7 +4,7 @@ Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
 :class:`GaussianBernoulliRBM`, :class:`DBN`. Latent-variable models on the autograd core
 (``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
 closed-form :class:`LinearGaussian` model used to check the ELBO. Autoregressive (fully
-visible belief networks, exact likelihoods): :class:`FVSBN`.
+visible belief networks, exact likelihoods): :class:`FVSBN`, :class:`NADE`.
 
 Classes are imported on first use, so ``import tinygen.models`` stays cheap.
 """
@@ -26,6 +26,7 @@ _WHERE = {
     "MLPGAN": "gan",
     "DCGAN": "dcgan",
     "FVSBN": "fvsbn",
+    "NADE": "nade",
 }
 
 __all__ = list(_WHERE)
