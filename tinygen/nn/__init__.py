@@ -9,6 +9,7 @@ from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Linear
+from .masked_conv import MaskedConv2d
 from .module import Module, ModuleList, Parameter, Sequential, load_npz, save_npz
 from .norm import BatchNorm1d, BatchNorm2d
 from .pool import AvgPool2d, MaxPool2d, Upsample
@@ -27,6 +28,7 @@ __all__ = [
     "Linear",
     "Conv2d",
     "ConvTranspose2d",
+    "MaskedConv2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "MaxPool2d",
