@@ -4,7 +4,8 @@ Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
 :class:`GaussianBernoulliRBM`, :class:`DBN`. Latent-variable models on the autograd core
 (``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
 closed-form :class:`LinearGaussian` model used to check the ELBO. Autoregressive (fully
-visible belief networks, exact likelihoods): :class:`FVSBN`, :class:`NADE`.
+visible belief networks, exact likelihoods): :class:`FVSBN`, :class:`NADE`,
+:class:`PixelCNN`.
 
 Classes are imported on first use, so ``import tinygen.models`` stays cheap.
 """
@@ -27,6 +28,7 @@ _WHERE = {
     "DCGAN": "dcgan",
     "FVSBN": "fvsbn",
     "NADE": "nade",
+    "PixelCNN": "pixelcnn",
 }
 
 __all__ = list(_WHERE)
