@@ -5,7 +5,7 @@ Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
 (``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
 closed-form :class:`LinearGaussian` model used to check the ELBO. Autoregressive (fully
 visible belief networks, exact likelihoods): :class:`FVSBN`, :class:`NADE`,
-:class:`PixelCNN`.
+:class:`PixelCNN`, :class:`GatedPixelCNN`.
 
 Classes are imported on first use, so ``import tinygen.models`` stays cheap.
 """
@@ -29,6 +29,7 @@ _WHERE = {
     "FVSBN": "fvsbn",
     "NADE": "nade",
     "PixelCNN": "pixelcnn",
+    "GatedPixelCNN": "gated_pixelcnn",
 }
 
 __all__ = list(_WHERE)
