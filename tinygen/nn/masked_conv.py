@@ -25,9 +25,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from .conv import Conv2d, _functional, _pair
+from .conv import Conv2d
 
 __all__ = ["MaskedConv2d", "raster_mask"]
+
+
+def _sides(kernel_size):
+    if isinstance(kernel_size, (int, np.integer)):
+        return int(kernel_size), int(kernel_size)
+    sides = tuple(int(k) for k in kernel_size)
+    if len(sides) != 2:
+        raise ValueError(f"kernel_size must be an int or a pair of ints, got {kernel_size}")
+    return sides
 
 
 def raster_mask(kernel_size, mask="B"):
@@ -40,7 +49,7 @@ def raster_mask(kernel_size, mask="B"):
     mask : {"A", "B"}
         "A" excludes the centre, "B" includes it.
     """
-    kh, kw = _pair(kernel_size, "kernel_size")
+    kh, kw = _sides(kernel_size)
     if mask not in ("A", "B"):
         raise ValueError(f"mask must be 'A' or 'B', got {mask!r}")
     if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
@@ -123,6 +132,8 @@ class MaskedConv2d(Conv2d):
         return super().extra_repr() + f", mask={self.mask_type!r}"
 
     def forward(self, x):
-        return _functional().conv2d(
+        import tinygen.functional as F  # noqa: PLC0415 (lazy, as in conv.py)
+
+        return F.conv2d(
             x, self.weight * self.mask, self.bias, stride=self.stride, padding=self.padding
         )
