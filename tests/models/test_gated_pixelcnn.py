@@ -17,6 +17,7 @@ from tinygen.models.gated_pixelcnn import GatedPixelCNN, shift_down
 from tinygen.models.pixelcnn import PixelCNN
 from tinygen.numerics import sigmoid
 from tinygen.rng import as_generator, uniform
+from tinygen.testing import check_grads
 
 
 def gated(cfg, side=None):
@@ -149,3 +150,27 @@ def test_fit_lowers_the_nll_and_checkpoints(tmp_path):
     np.testing.assert_array_equal(back.log_prob(X), m.log_prob(X))
     with pytest.raises(ValueError, match="n_layers"):
         GatedPixelCNN(n_layers=0)
+
+
+@pytest.mark.parametrize("kind", ["plain", "gated"])
+def test_logit_gradients_pass_check_grads(kind):
+    """End to end in float64: ∂ℓ/∂x and ∂ℓ/∂W of a masked layer deep inside the net."""
+    kw = dict(random_state=0, image_shape=(4, 4), channels=2, first_kernel=3, dtype=np.float64)
+    if kind == "plain":
+        m = PixelCNN(n_blocks=2, **kw)
+        layer = m.blocks[1].masked
+    else:
+        m = GatedPixelCNN(n_layers=3, **kw)
+        layer = m.layers[1].horizontal
+    x = np.random.default_rng(1).random((2, 1, 4, 4))
+    check_grads(m.logits, x, name=f"{kind} logits(x)")
+
+    def with_weight(w):
+        saved = layer.__dict__["weight"]
+        layer.__dict__["weight"] = w
+        try:
+            return m.logits(Tensor(x))
+        finally:
+            layer.__dict__["weight"] = saved
+
+    check_grads(with_weight, layer.weight.numpy(), name=f"{kind} logits(W)")

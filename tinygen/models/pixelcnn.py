@@ -100,9 +100,10 @@ class PixelCNN(AutoregressiveModel):
 
     Notes
     -----
-    The layer types and their order are the paper's (Table 2, Figure 5); it does not state
-    the depth and width it used for MNIST, so the defaults (h = 32, 7 blocks) are ours,
-    sized for a CPU. Every size is a constructor argument, so tests build tiny models.
+    The layer types and their order are the paper's (Table 2, Figure 5); the depth and
+    width defaults (h = 32, 7 residual blocks) are this library's choice for a 2-core CPU,
+    not figures from the paper. Every size is a constructor argument, so tests build tiny
+    models.
 
     Shapes: ``logits`` (n, 1, H, W) → (n, 1, H, W); ``log_prob`` → (n,); ``sample(n)`` →
     (n, 1, H, W).
