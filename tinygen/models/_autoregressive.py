@@ -117,9 +117,6 @@ class AutoregressiveModel(Module):
         if isinstance(n_visible, bool) or int(n_visible) != n_visible or int(n_visible) < 1:
             raise ValueError(f"n_visible must be a positive integer, got {n_visible!r}")
         self.n_visible = int(n_visible)
-        self.random_state = (
-            int(random_state) if isinstance(random_state, (int, np.integer)) else None
-        )
         self._rng = as_generator(random_state)
         self.history_ = {"loss": [], "time": []}
 
