@@ -105,3 +105,12 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     bad.write_bytes(path.read_bytes()[:40])
     with pytest.raises(CheckpointError, match="bad.npz"):
         FVSBN(5).load(bad)
+
+
+def test_a_nan_loss_stops_training_with_a_clear_error():
+    from tinygen.models.autoencoder import TrainingDivergedError
+
+    m = FVSBN(9, random_state=0)
+    m.b.data[0] = np.nan
+    with pytest.raises(TrainingDivergedError, match="learning rate"):
+        m.fit(bars_and_stripes(3), n_epochs=1, batch_size=14, verbose=True)
