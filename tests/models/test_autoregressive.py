@@ -5,8 +5,8 @@ definition, samples follow the exact distribution, and the NLL's gradients are r
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
+from tests.helpers import chi2_pvalue
 from tests.strategies import autoregressive as S
 from tinygen import Tensor
 from tinygen import functional as F
@@ -14,29 +14,6 @@ from tinygen.models._enumerate import all_binary
 from tinygen.models.fvsbn import FVSBN, fvsbn_logits
 from tinygen.models.nade import nade_logits
 from tinygen.testing import check_grads
-
-
-def chi2_pvalue(counts, p):
-    """p-value of Pearson's χ² of ``counts`` against probabilities ``p``, with every cell
-    expected below 5 lumped together (and the lump, if still below 5, into the smallest
-    other cell); 1.0 when fewer than two cells remain."""
-    n = counts.sum()
-    expected = n * p / p.sum()
-    big = expected >= 5
-    if big.sum() < 1:
-        return 1.0
-    obs, exp = list(counts[big]), list(expected[big])
-    lump_o, lump_e = counts[~big].sum(), expected[~big].sum()
-    if lump_e >= 5:
-        obs.append(lump_o)
-        exp.append(lump_e)
-    elif (~big).any():
-        j = int(np.argmin(exp))
-        obs[j] += lump_o
-        exp[j] += lump_e
-    if len(obs) < 2:
-        return 1.0
-    return stats.chisquare(np.array(obs, float), np.array(exp, float)).pvalue
 
 
 @given(S.autoregressive_models())

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.models.test_pixelcnn import dependence, positive
+from tests.helpers import dependence, positive
 from tests.strategies.autoregressive import pixelcnn_configs
 from tinygen import Tensor
 from tinygen.data import bars_and_stripes

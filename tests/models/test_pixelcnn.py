@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.models.test_autoregressive import chi2_pvalue
+from tests.helpers import chi2_pvalue, dependence, positive
 from tests.strategies.autoregressive import pixelcnn_configs
 from tinygen import Tensor
 from tinygen.data import bars_and_stripes
@@ -52,26 +52,6 @@ def test_defaults_are_the_mnist_setup():
     np.testing.assert_array_equal(
         PixelCNN(random_state=0).input_conv.weight.numpy(), first.weight.numpy()
     )
-
-
-def dependence(model, images):
-    """Δ[b, j, i] = |ℓ_i(x_b with pixel j flipped) − ℓ_i(x_b)| for every base image b."""
-    n, D = images.shape
-    flips = np.repeat(images[:, None], D + 1, axis=1)  # (n, D + 1, D); [:, 0] unflipped
-    idx = np.arange(D)
-    flips[:, idx + 1, idx] = 1 - flips[:, idx + 1, idx]
-    L = model.conditional_logits(flips.reshape(-1, D)).numpy().reshape(n, D + 1, D)
-    return np.abs(L[:, 1:] - L[:, :1])
-
-
-def positive(model):
-    """The model with |w| for every weight and bias: on inputs ≥ 0 every pre-activation is
-    then ≥ 0, no ReLU is ever inactive, and ℓ is affine in x with non-negative coefficients,
-    positive exactly where a path of non-zero (unmasked) kernel entries connects pixel j to
-    pixel i (so the structural receptive field is what the logits show)."""
-    for p in model.parameters():
-        p.data[...] = np.abs(p.data)
-    return model
 
 
 @given(pixelcnn_configs(), st.integers(0, 2**31 - 1))
