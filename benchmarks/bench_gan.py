@@ -21,9 +21,12 @@ Protocol
   grid — ≥ 24.5 modes on average with ≥ 90% high-quality samples.
 
 The published rows (VEEGAN Table 1: 5 runs; PacGAN Table 1: 10 runs) are printed beside
-ours. They were transcribed from the papers (see PUBLISHED); VEEGAN's networks, step
-counts and ring size differ from ours and PacGAN's, so compare the definitions, not the
-architectures.
+ours. VEEGAN's networks, step counts and ring size differ from ours and PacGAN's, so
+compare the definitions, not the architectures. NOTE: the rows of PUBLISHED are *not yet
+checked against the papers*: they were written down without the papers at hand, and the
+sources reachable offline (the VEEGAN project page, PacGAN's repository README) hold both
+tables only as images. Check them against Srivastava et al. (2017), Table 1, and Lin et
+al. (2018), Table 1, before quoting them.
 
 Usage::
 
@@ -56,6 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 #: (modes, high-quality fraction) as published; None where a paper does not report it.
+#: Unverified transcriptions (see the module docstring): printed marked as such.
 PUBLISHED = {
     "ring": [
         ("VEEGAN T1: GAN", 1.0, 0.993),
@@ -207,7 +211,8 @@ def format_table(summary, name):
             f"{'met' if met[variant] else 'not met'}"
         )
     for label, modes, hq in PUBLISHED[name]:
-        lines.append(f"  {label:34s} {modes:6.1f}        {100 * hq:8.1f}%")
+        lines.append(f"  {label + ' *':34s} {modes:6.1f}        {100 * hq:8.1f}%")
+    lines.append("  (* published rows, transcribed but not yet checked against the papers)")
     lines.append(
         "  (seeds ok: seeds with every mode and ≥ 95% high-quality samples; goal: "
         + ("≥ 9 of 10 such seeds)" if name == "ring" else "≥ 24.5 modes and ≥ 90% on average)")
