@@ -52,6 +52,12 @@ def test_defaults_are_the_benchmark_settings():
     assert s["n_steps"] == 600 and s["decay_at"] == 400  # the drop keeps its place
     s = cli_gan._settings(p.parse_args(["--data", "mnist", "--lr", "1e-3"]))
     assert s["lr"] == s["lr_final"] == 1e-3
+    # the loss that reaches the goals on each mixture, unless --objective says otherwise
+    assert cli_gan._objective(p.parse_args(["--data", "grid"])) == "minimax"
+    assert cli_gan._objective(p.parse_args(["--data", "ring"])) == "non_saturating"
+    assert cli_gan._objective(p.parse_args(["--data", "mnist"])) == "non_saturating"
+    assert cli_gan._objective(p.parse_args(["--data", "grid", "--objective",
+                                            "non_saturating"])) == "non_saturating"
 
 
 def test_conditional_dcgan_on_mnist_and_labelled_samples(tmp_path, capsys):

@@ -44,6 +44,11 @@ MIXTURE_DEFAULTS = {
 }
 IMAGE_DEFAULTS = dict(n_steps=5000, decay_at=None, lr=2e-4, lr_final=2e-4, batch_size=64)
 
+#: the generator loss ``train gan`` uses when ``--objective`` is not given: the one that
+#: reaches the issue's goals in ``benchmarks/bench_gan.py`` (on the grid of 25 the
+#: non-saturating loss dropped modes, 22.2 of 25 on average over 10 seeds; minimax kept 25)
+DEFAULT_OBJECTIVE = {"ring": "non_saturating", "grid": "minimax"}
+
 
 def add_train_args(parser):
     """Add the GAN's training options to an ``argparse`` parser."""
@@ -51,7 +56,8 @@ def add_train_args(parser):
         "--data", choices=["ring", "grid", "binarized_mnist", "mnist"], default="ring"
     )
     parser.add_argument(
-        "--objective", choices=["non_saturating", "minimax"], default="non_saturating"
+        "--objective", choices=["non_saturating", "minimax"], default=None,
+        help="generator loss (default: minimax on the grid, non_saturating otherwise)",
     )
     parser.add_argument("--steps", type=int, default=None, help="generator steps")
     parser.add_argument("--batch-size", type=int, default=None)
@@ -77,6 +83,11 @@ def add_train_args(parser):
     parser.add_argument("--time-budget", type=float, default=None, help="seconds of training")
     parser.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def _objective(args):
+    """``--objective``, or the data's default (:data:`DEFAULT_OBJECTIVE`)."""
+    return args.objective or DEFAULT_OBJECTIVE.get(args.data, "non_saturating")
 
 
 def _settings(args):
@@ -153,7 +164,7 @@ def train(args, run):
     s = _settings(args)
     anneal = args.noise_anneal if args.noise_anneal is not None else s["n_steps"] // 2
     common = dict(
-        objective=args.objective,
+        objective=_objective(args),
         k=args.k,
         instance_noise=args.noise,
         noise_anneal_steps=anneal,
@@ -223,7 +234,7 @@ def train(args, run):
             S,
             centres,
             Path(run.dir) / "samples.png",
-            f"GAN ({args.objective}) on the {args.data}: {sc.modes} modes, "
+            f"GAN ({_objective(args)}) on the {args.data}: {sc.modes} modes, "
             f"{100 * sc.high_quality:.1f}% HQ",
         )
         print(f"samples {path}")
