@@ -40,9 +40,7 @@ Usage::
 ``--dcgan-speed`` times one DCGAN training iteration (``GAN.fit``'s D step and G step,
 Adam, batch 64 of 28 × 28, width 64) in tinygen and the same architecture in PyTorch CPU,
 in alternating rounds with PyTorch in a process of its own (``_common.best_of_pair``:
-the median over rounds of the per-round speed ratio); then, in this process, the same
-iteration with the fused batch norm (``tinygen.nn.BatchNormFunction``) beside one written
-from primitive Tensor ops.
+the median over rounds of the per-round speed ratio).
 """
 
 from __future__ import annotations
@@ -285,17 +283,11 @@ def torch_dcgan_runner(steps, threads=None):
     return trun
 
 
-def _tinygen_dcgan_round(steps, composite_bn=False):
-    """A callable running ``steps`` iterations of ``DCGAN.fit`` (k = 1, batch 64), warmed up.
-
-    ``composite_bn``: every batch norm of the model computes its training-mode output
-    from primitive Tensor ops (:class:`_CompositeBN`) instead of the fused
-    :class:`~tinygen.nn.BatchNormFunction`."""
+def _tinygen_dcgan_round(steps):
+    """A callable running ``steps`` iterations of ``DCGAN.fit`` (k = 1, batch 64), warmed up."""
     from tinygen.models.dcgan import DCGAN
 
     gan = DCGAN(n_latent=SPEED_LATENT, width=SPEED_WIDTH, random_state=0)
-    if composite_bn:
-        _use_composite_bn(gan)
     X = _speed_data(steps)
     seeds = iter(range(1_000_000))
 
@@ -306,48 +298,9 @@ def _tinygen_dcgan_round(steps, composite_bn=False):
     return run
 
 
-def _use_composite_bn(model):
-    """Switch every BatchNorm1d/2d of ``model`` to :class:`_CompositeBN`'s forward."""
-    from tinygen.nn import BatchNorm1d, BatchNorm2d
-
-    for m in model.modules():
-        if type(m) in (BatchNorm1d, BatchNorm2d):
-            m.__class__ = _CompositeBN.of(type(m))
-
-
-class _CompositeBN:
-    """Batch norm from primitives: μ = mean x, σ² = mean (x − μ)², y = (x − μ)/√(σ² + ε)·γ + β,
-    each a Tensor op with its own backward (``tests/nn/test_layers.py``'s
-    ``batchnorm_composite``); running statistics as the fused module. Evaluation mode is
-    unchanged."""
-
-    _classes = {}
-
-    @classmethod
-    def of(cls, base):
-        if base not in cls._classes:
-
-            def forward(self, x):
-                if not self.training:
-                    return base.forward(self, x)
-                self._check(x)
-                axes = (0,) + tuple(range(2, x.ndim))
-                mean = x.mean(axis=axes, keepdims=True)
-                xc = x - mean
-                var = (xc * xc).mean(axis=axes, keepdims=True)
-                n = x.data.size // self.num_features
-                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), n)
-                shape = (1, -1) + (1,) * (x.ndim - 2)
-                y = xc / (var + self.eps).sqrt()
-                return y * self.weight.reshape(shape) + self.bias.reshape(shape)
-
-            cls._classes[base] = type("Composite" + base.__name__, (base,), {"forward": forward})
-        return cls._classes[base]
-
-
-def dcgan_speed(steps=4, rounds=9, threads=None, same_process=False, bn_rounds=7):
+def dcgan_speed(steps=4, rounds=9, threads=None, same_process=False):
     """DCGAN training iterations per second: tinygen beside PyTorch CPU (alternating rounds,
-    PyTorch in a process of its own), then tinygen's fused batch norm beside the composite.
+    PyTorch in a process of its own).
 
     Returns a dict of the figures (iterations/s and the median per-round ratios)."""
     from _common import (
@@ -383,15 +336,6 @@ def dcgan_speed(steps=4, rounds=9, threads=None, same_process=False, bn_rounds=7
         None if t_peer is None else steps / t_peer,
         ratio=ratio, spread=quartiles(rounds_r)[::2] if rounds_r else None,
     )  # fmt: skip
-    comp = _tinygen_dcgan_round(steps, composite_bn=True)
-    rr = []
-    t_fused, t_comp, r = best_of_pair(ours, comp, bn_rounds, settle=0.2, ratios=rr)
-    out.update(fused_it_s=steps / t_fused, composite_it_s=steps / t_comp, fused_over_composite=r)
-    q1, _, q3 = quartiles(rr)
-    print(
-        f"{'batch norm, fused vs composite':<34s} fused {steps / t_fused:8.2f} it/s | "
-        f"composite {steps / t_comp:8.2f} it/s | fused is {r:.2f}x (rounds {q1:.2f}-{q3:.2f})"
-    )
     print(f"host check: 1024² sgemm {host_gflops():.0f} GFLOPS at the end")
     return out
 
@@ -562,7 +506,7 @@ def main(argv=None):
     p.add_argument(
         "--dcgan-speed",
         action="store_true",
-        help="time the DCGAN iteration beside PyTorch CPU and fused vs composite batch norm",
+        help="time the DCGAN iteration beside PyTorch CPU",
     )
     p.add_argument("--rounds", type=int, default=9, help="alternating rounds (--dcgan-speed)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (speed)")
@@ -583,7 +527,6 @@ def main(argv=None):
             rounds=3 if args.quick else args.rounds,
             threads=args.threads,
             same_process=args.peer_same_process,
-            bn_rounds=3 if args.quick else 7,
         )
     if args.quick:
         args.seeds, args.datasets = (

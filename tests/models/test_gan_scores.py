@@ -101,27 +101,3 @@ def test_bench_lr_schedule_and_variants():
     g = bench_gan.build("non_saturating+noise", s, 0)
     assert g.objective == "non_saturating" and g.instance_noise == s["noise"]
     assert bench_gan.build("minimax", s, 0).instance_noise == 0.0
-
-
-def test_bench_composite_batch_norm_is_the_fused_one():
-    """--dcgan-speed's batch norm from primitives gives the fused op's outputs, gradients
-    and running statistics (so the timed comparison compares the same computation)."""
-    from tinygen.backend import default_dtype
-    from tinygen.models.dcgan import DCGAN
-
-    with default_dtype("float64"):
-        a, b = (DCGAN(n_latent=3, width=2, random_state=0) for _ in range(2))
-        bench_gan._use_composite_bn(b)
-        assert any(type(m).__name__.startswith("Composite") for m in b.modules())
-        z = np.random.default_rng(0).standard_normal((5, 3))
-        outs = []
-        for gan in (a, b):
-            gan.train()
-            x = gan.generator(z)
-            (gan.discriminator(x) ** 2).sum().backward()
-            grads = [p.grad for p in gan.parameters()]
-            outs.append((x.data, grads, gan.generator.bn1.running_var))
-    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-10)
-    for ga, gb in zip(outs[0][1], outs[1][1]):
-        np.testing.assert_allclose(ga, gb, rtol=1e-7, atol=1e-12)
-    np.testing.assert_allclose(outs[0][2], outs[1][2], rtol=1e-10)

@@ -60,7 +60,7 @@ def test_linear_float32_and_shape_error():
 
 # --------------------------------------------------------------------- BatchNorm
 def batchnorm_composite(x, w, b, axes, eps):
-    """Batch norm from primitive Tensor ops (the reference for the fused op)."""
+    """Batch norm written out independently (divided by the square root), the reference."""
     mean = x.mean(axis=axes, keepdims=True)
     xc = x - mean
     var = (xc * xc).mean(axis=axes, keepdims=True)
@@ -324,3 +324,24 @@ def test_pool_and_upsample_modules_match_functional():
     assert up.shape == (2, 3, 12, 12)
     np.testing.assert_array_equal(up.numpy()[:, :, ::2, ::2], x.numpy())
     assert nn.MaxPool2d(2)(x).shape == (2, 3, 3, 3) and not list(nn.MaxPool2d(2).parameters())
+
+
+def test_batchnorm_gradient_is_ioffe_and_szegedys_closed_form():
+    """Backpropagation through the composite (μ_B and σ²_B in the graph) gives the paper's
+    ∂L/∂x = (n ĝ − Σ ĝ − x̂ Σ ĝ x̂) / (n √(σ²_B + ε)), ĝ = γ ∂L/∂y; a planted error (the
+    batch statistics detached, as constants) would drop the last two terms."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((7, 3)) * 2 + 1
+    G = rng.standard_normal((7, 3))
+    bn = nn.BatchNorm1d(3, dtype=np.float64)
+    bn.weight.data[...] = [0.5, -1.5, 2.0]
+    xt = Tensor(x, requires_grad=True)
+    (bn(xt) * Tensor(G)).sum().backward()
+    n, eps = 7, bn.eps
+    mu, var = x.mean(0), x.var(0)
+    xhat = (x - mu) / np.sqrt(var + eps)
+    gh = G * bn.weight.data
+    expected = (n * gh - gh.sum(0) - xhat * (gh * xhat).sum(0)) / (n * np.sqrt(var + eps))
+    np.testing.assert_allclose(xt.grad, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.weight.grad, (G * xhat).sum(0), rtol=1e-10)
+    np.testing.assert_allclose(bn.bias.grad, G.sum(0), rtol=1e-10)

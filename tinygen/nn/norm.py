@@ -6,80 +6,11 @@ Lesson: ``lessons/autograd.py`` §8 "Layers and optimizers".
 from __future__ import annotations
 
 from .. import backend
-from ..autograd import Function, Tensor, no_grad
+from ..autograd import Tensor, no_grad
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNormFunction"]
-
-
-class BatchNormFunction(Function):
-    """y = γ x̂ + β with x̂ = (x − μ_B) / √(σ²_B + ε), per channel, using batch statistics.
-
-    μ_B and σ²_B (biased) are the mean and variance of x over ``axes`` (every axis but the
-    channel axis 1); the module computes them once and passes them in, but the backward
-    accounts for their dependence on x. With ĝ = ∂L/∂x̂ = γ ⊙ ∂L/∂y and n the number of
-    entries per channel:
-
-        ∂L/∂x = (1/(n √(σ²_B + ε))) (n ĝ − Σ ĝ − x̂ Σ(ĝ ⊙ x̂)),
-        ∂L/∂γ = Σ ∂L/∂y ⊙ x̂,   ∂L/∂β = Σ ∂L/∂y   (sums over ``axes``).
-
-    # NOTE: fused (one forward pass over x, three in the backward) instead of the ~10
-    # primitive ops of the composite, because batch norm sits in every GAN/PixelCNN layer;
-    # the tests check it against the composite written from primitives.
-
-    References
-    ----------
-    Ioffe & Szegedy (2015), "Batch normalization: accelerating deep network training by
-    reducing internal covariate shift", ICML, §3 (gradient formulas).
-    """
-
-    def forward(self, x, weight=None, bias=None, *, mean, var, axes, eps):
-        xp = backend.get_array_module(x)
-        self.axes = axes
-        self.invstd = (1.0 / xp.sqrt(var + x.dtype.type(eps))).astype(x.dtype, copy=False)
-        xhat = x - mean
-        xhat *= self.invstd
-        self.xhat, self.weight = xhat, weight
-        if weight is None:
-            return xhat.copy()
-        y = xhat * _channel(weight, x.ndim)
-        y += _channel(bias, x.ndim)
-        return y
-
-    def backward(self, g):
-        axes, xhat = self.axes, self.xhat
-        n = xhat.size // self.invstd.size
-        gb = g.sum(axis=axes, keepdims=True)
-        gw = (g * xhat).sum(axis=axes, keepdims=True)
-        ps = self.parents
-        gx = None
-        if ps[0].requires_grad:
-            if self.weight is not None:
-                w = _channel(self.weight, g.ndim)
-                # Σ ĝ = γ Σ g and Σ ĝ x̂ = γ Σ g x̂: reuse gb, gw instead of forming ĝ twice.
-                gx = g * n
-                gx -= gb
-                gx -= xhat * gw
-                gx *= w * (self.invstd / n)
-            else:
-                gx = g * n
-                gx -= gb
-                gx -= xhat * gw
-                gx *= self.invstd / n
-        if self.weight is None:
-            return (gx,)
-        C = self.weight.shape[0]
-        return (
-            gx,
-            gw.reshape(C) if ps[1].requires_grad else None,
-            gb.reshape(C) if ps[2].requires_grad else None,
-        )
-
-
-def _channel(v, ndim):
-    """A per-channel vector of shape (C,) reshaped to broadcast along axis 1 of ndim axes."""
-    return v.reshape((1, -1) + (1,) * (ndim - 2))
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
 class _BatchNorm(Module):
@@ -131,19 +62,25 @@ class _BatchNorm(Module):
         axes = (0,) + tuple(range(2, x.ndim))
         use_batch = self.training or not self.track_running_stats
         if use_batch:
-            xd = x.data
-            n = xd.size // self.num_features
+            n = x.size // self.num_features
             if n < 2 and self.training:
                 raise ValueError(
                     f"{type(self).__name__}: expected more than 1 value per channel in "
                     f"training mode, got input of shape {tuple(x.shape)}"
                 )
-            mean = xd.mean(axis=axes, keepdims=True)
-            var = ((xd - mean) ** 2).mean(axis=axes, keepdims=True)
+            # μ_B and σ²_B are part of the graph, so backpropagation carries their
+            # dependence on x: it computes Ioffe & Szegedy's (§3)
+            #   ∂L/∂x = (n ĝ − Σ ĝ − x̂ Σ ĝ x̂) / (n √(σ²_B + ε)),  ĝ = γ ∂L/∂y
+            mean = x.mean(axis=axes, keepdims=True)
+            d = x - mean
+            var = (d * d).mean(axis=axes, keepdims=True)  # biased, as in the paper
             if self.training and self.track_running_stats:
-                self._update_running(mean.reshape(-1), var.reshape(-1), n)
-            args = (x,) if not self.affine else (x, self.weight, self.bias)
-            return BatchNormFunction.apply(*args, mean=mean, var=var, axes=axes, eps=self.eps)
+                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), n)
+            xhat = d * (var + self.eps) ** -0.5
+            if not self.affine:
+                return xhat
+            shape = (1, -1) + (1,) * (x.ndim - 2)
+            return xhat * self.weight.reshape(shape) + self.bias.reshape(shape)
         # evaluation: y = γ (x − running_mean)/√(running_var + ε) + β = x·scale + shift
         xp = backend.get_array_module(x.data)
         dt = x.dtype
