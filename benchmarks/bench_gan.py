@@ -386,7 +386,8 @@ def _score_line(name, s):
     )
 
 
-def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000):
+def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000,
+              noise=0.0, noise_anneal_steps=None):
     """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
 
     Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
@@ -415,7 +416,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
         flush=True,
     )
     X = binarized_mnist("train").astype(np.float32).reshape(-1, 1, 28, 28)
-    gan = DCGAN(n_latent=s["n_latent"], width=s["width"], random_state=seed)
+    gan = DCGAN(n_latent=s["n_latent"], width=s["width"], instance_noise=noise,
+                noise_anneal_steps=noise_anneal_steps, random_state=seed)
     trajectory = []
 
     def callback(step, m):
@@ -463,7 +465,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
         title=f"DCGAN, binarized MNIST, {steps} steps ({seconds / 60:.0f} min)",
     )
     result = {
-        "settings": {**s, "time_budget": time_budget, "seed": seed},
+        "settings": {**s, "time_budget": time_budget, "seed": seed, "instance_noise": noise,
+                     "noise_anneal_steps": noise_anneal_steps},
         "steps": steps,
         "train_seconds": seconds,
         "epochs": steps * s["batch_size"] / len(X),
@@ -514,12 +517,17 @@ def main(argv=None):
     p.add_argument("--mnist", action="store_true", help="train and score the MNIST DCGAN")
     p.add_argument("--time-budget", type=float, default=2400.0, help="seconds (--mnist)")
     p.add_argument("--out", type=str, default="runs/bench_gan_mnist", help="folder (--mnist)")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="--mnist: instance noise σ₀ on D's inputs, annealed to 0")
+    p.add_argument("--noise-anneal-steps", type=int, default=None,
+                   help="--mnist: generator steps over which σ goes from σ₀ to 0")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"
         if "TINYGEN_DATA" not in os.environ and shared.is_dir():
             os.environ["TINYGEN_DATA"] = str(shared)
-        return mnist_run(args.time_budget, args.out, seed=args.first_seed)
+        return mnist_run(args.time_budget, args.out, seed=args.first_seed, noise=args.noise,
+                         noise_anneal_steps=args.noise_anneal_steps)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(
