@@ -37,20 +37,9 @@ from ..autograd import Tensor, no_grad
 from ..io import load_config, save_config
 from ..nn import Module
 from ..rng import as_generator
+from ._common import binary_error
 
-__all__ = ["AutoregressiveModel", "as_binary_rows", "binary_error"]
-
-
-def binary_error(X) -> str | None:
-    """None if every entry of ``X`` is 0 or 1, else a description of the first offender."""
-    X = backend.to_numpy(X)
-    if X.dtype == np.bool_:
-        return None
-    bad = (X != 0) & (X != 1)
-    if not bad.any():
-        return None
-    idx = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"entry {idx} is {X[idx]!r}"
+__all__ = ["AutoregressiveModel", "as_binary_rows"]
 
 
 def as_binary_rows(X, n_visible, dtype, name="X", check_binary=True):

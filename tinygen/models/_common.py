@@ -1,11 +1,15 @@
-"""Checks shared by the RBM constructors (Bernoulli and Gaussian-Bernoulli RBM).
+"""Checks shared by the models: the RBM constructors' sizes, binary data.
 
 The energy models' numerics (sigmoid, softplus, log-sum-exp) are :mod:`tinygen.numerics`.
 """
 
 from __future__ import annotations
 
-__all__ = ["check_rbm_sizes"]
+import numpy as np
+
+from .. import backend
+
+__all__ = ["check_rbm_sizes", "binary_error"]
 
 
 def check_rbm_sizes(n_visible, n_hidden, k):
@@ -17,3 +21,15 @@ def check_rbm_sizes(n_visible, n_hidden, k):
     if int(k) < 1:
         raise ValueError(f"k (Gibbs steps) must be at least 1, got {k}")
     return nv, nh
+
+
+def binary_error(X) -> str | None:
+    """None if every entry of ``X`` is 0 or 1, else a description of the first offender."""
+    X = backend.to_numpy(X)
+    if X.dtype == np.bool_:
+        return None
+    bad = (X != 0) & (X != 1)
+    if not bad.any():
+        return None
+    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+    return f"entry {idx} is {X[idx]!r}"

@@ -22,7 +22,7 @@ from ..io import load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator, normal, uniform
 from . import ais as _ais
-from ._common import check_rbm_sizes
+from ._common import binary_error, check_rbm_sizes
 from ._enumerate import MAX_ENUMERATE, iter_binary
 
 __all__ = ["RBM"]
@@ -37,18 +37,6 @@ def _bernoulli_(p, rng, xp):
     u = uniform(rng, p.shape, p.dtype)
     xp.less(u, p, out=p)
     return p
-
-
-def _binary_error(X) -> str | None:
-    """None if every entry of X is 0 or 1, else a description of the first offender."""
-    X = backend.to_numpy(X)
-    if X.dtype == np.bool_:
-        return None
-    bad = (X != 0) & (X != 1)
-    if not bad.any():
-        return None
-    idx = tuple(int(i) for i in np.argwhere(bad)[0])
-    return f"entry {idx} is {X[idx]!r}"
 
 
 class RBM:
@@ -217,7 +205,7 @@ class RBM:
         if X.dtype.kind == "f" and not bool(np.isfinite(backend.to_numpy(X)).all()):
             raise ValueError(f"{name} contains NaN or infinite values")
         if check_binary:
-            err = _binary_error(X)
+            err = binary_error(X)
             if err is not None:
                 raise ValueError(
                     f"{name} must be binary (0/1) for a Bernoulli RBM but {err}. Binarize "
