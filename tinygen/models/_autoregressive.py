@@ -26,7 +26,6 @@ Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, §20.10.7-20.1
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import numpy as np
@@ -34,10 +33,10 @@ import numpy as np
 from .. import backend
 from .. import functional as F
 from ..autograd import Tensor, no_grad
-from ..io import load_config, save_config
+from ..io import save_config
 from ..nn import Module
 from ..rng import as_generator
-from ._common import binary_error
+from ._common import binary_error, rebuild
 
 __all__ = ["AutoregressiveModel", "as_binary_rows"]
 
@@ -289,15 +288,4 @@ class AutoregressiveModel(Module):
     @classmethod
     def from_checkpoint(cls, path):
         """Rebuild a model from :meth:`save`'s ``.npz`` and its ``.json`` config."""
-        cfg = load_config(path)
-        name = cfg.pop("class", cls.__name__)
-        models = importlib.import_module(__package__)
-        klass = cls if name == cls.__name__ else getattr(models, name, None)
-        if not (isinstance(klass, type) and issubclass(klass, AutoregressiveModel)):
-            raise ValueError(
-                f"{path}.json names class {name!r}, which is not an autoregressive model"
-            )
-        model = klass(**cfg)
-        model.load(path)
-        model.eval()
-        return model
+        return rebuild(path, AutoregressiveModel, default=cls.__name__)

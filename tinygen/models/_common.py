@@ -33,3 +33,27 @@ def binary_error(X) -> str | None:
         return None
     idx = tuple(int(i) for i in np.argwhere(bad)[0])
     return f"entry {idx} is {X[idx]!r}"
+
+
+def rebuild(path, base, default=None):
+    """The model saved at ``path`` with its ``.json`` config (:func:`tinygen.io.save_config`),
+    rebuilt, loaded and put in evaluation mode.
+
+    The config's ``"class"`` (``default`` if it has none) is looked up by name in
+    :mod:`tinygen.models`, which imports it on first use; so a base class's module needs no
+    import of its subclasses' modules (they import it: no cycle). It must be a subclass of
+    ``base``; anything else is a ``ValueError`` naming the file.
+    """
+    import importlib  # noqa: PLC0415  (tinygen.models imports this module)
+
+    from ..io import load_config  # noqa: PLC0415
+
+    cfg = load_config(path)
+    name = cfg.pop("class", default or base.__name__)
+    klass = getattr(importlib.import_module(__package__), name, None)
+    if not (isinstance(klass, type) and issubclass(klass, base)):
+        raise ValueError(f"{path}.json names class {name!r}, which is not a {base.__name__}")
+    model = klass(**cfg)
+    model.load(path)
+    model.eval()
+    return model

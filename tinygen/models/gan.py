@@ -38,7 +38,6 @@ Arjovsky, M. & Bottou, L. (2017). Towards principled methods for training genera
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
 
@@ -51,6 +50,7 @@ from ..io import load_config, save_config
 from ..nn import LeakyReLU, Linear, Module, ReLU, Sequential
 from ..optim import Adam
 from ..rng import as_generator
+from ._common import rebuild
 from .autoencoder import TrainingDivergedError
 
 __all__ = [
@@ -224,20 +224,13 @@ class GAN(Module):
         A plain :class:`GAN` of your own modules cannot be rebuilt from a file: build it
         again and call ``load(path)``.
         """
-        cfg = load_config(path)
-        name = cfg.pop("class", "GAN")
-        # looked up by name in tinygen.models (which imports it on first use), so this module
-        # needs no import of dcgan.py, which imports this one
-        klass = getattr(importlib.import_module(__package__), name, None)
-        if not (isinstance(klass, type) and issubclass(klass, GAN)) or klass is GAN:
+        if load_config(path).get("class", "GAN") == "GAN":
             raise ValueError(
-                f"{path} holds a {name}, which from_checkpoint cannot rebuild: construct the "
-                "same generator and discriminator, wrap them in GAN(...) and call .load(path)"
+                f"{path} holds a GAN of your own modules, which from_checkpoint cannot "
+                "rebuild: construct the same generator and discriminator, wrap them in "
+                "GAN(...) and call .load(path)"
             )
-        model = klass(**cfg)
-        model.load(path)
-        model.eval()
-        return model
+        return rebuild(path, GAN)
 
     # ------------------------------------------------------------------ the maps
     def _noise(self, n, rng):

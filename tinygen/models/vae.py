@@ -27,7 +27,6 @@ Bowman, S. R. et al. (2016). Generating sentences from a continuous space. CoNLL
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass
 
@@ -36,10 +35,11 @@ import numpy as np
 from .. import backend
 from .. import functional as F
 from ..autograd import Tensor, no_grad
-from ..io import load_config, save_config
+from ..io import save_config
 from ..nn import Linear, Module
 from ..numerics import logsumexp as logsumexp_array
 from ..rng import as_generator, normal
+from ._common import rebuild
 from ._gaussian import LOG_2PI, clamp, log_normal_diag, log_standard_normal
 from .autoencoder import as_batch, check_unit_interval, mlp, train_loop
 
@@ -173,17 +173,7 @@ class VAE(Module):
     @classmethod
     def from_checkpoint(cls, path):
         """Rebuild a model from ``save``'s ``.npz`` and its ``.json`` config."""
-        cfg = load_config(path)
-        name = cfg.pop("class", cls.__name__)
-        # the class is looked up by name in tinygen.models (which imports it on first use),
-        # so this module needs no import of its subclasses (the CVAE imports this one)
-        models = importlib.import_module(__package__)
-        klass = cls if name == cls.__name__ else getattr(models, name, None)
-        if not (isinstance(klass, type) and issubclass(klass, VAE)):
-            raise ValueError(f"{path}.json names class {name!r}, which is not a VAE of tinygen")
-        model = klass(**cfg)
-        model.load(path)
-        model.eval()
+        model = rebuild(path, VAE, default=cls.__name__)  # a CVAE's names its class
         model.fitted_ = True
         return model
 
