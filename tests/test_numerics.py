@@ -113,3 +113,12 @@ def test_log_softmax_of_huge_logits_is_finite():
         out = log_softmax(x, axis=1)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out[0, :2], [-np.log1p(np.e), 1.0 - np.log1p(np.e)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2), (1,)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduced_shape_is_numpys(axis, keepdims):
+    from tinygen.numerics import reduced_shape
+
+    a = np.zeros((2, 3, 4))
+    assert reduced_shape(a.shape, axis, keepdims) == a.sum(axis=axis, keepdims=keepdims).shape

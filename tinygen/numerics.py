@@ -16,7 +16,7 @@ import contextlib
 
 from .backend import get_array_module
 
-__all__ = ["sigmoid", "softplus", "logsumexp", "log_softmax"]
+__all__ = ["sigmoid", "softplus", "logsumexp", "log_softmax", "reduced_shape"]
 
 
 def sigmoid(x):
@@ -72,7 +72,7 @@ def logsumexp(x, axis=None, keepdims=False):
         out = xp.log1p(others + ties.astype(others.dtype)) + m
     if keepdims:
         return out
-    return out.reshape([n for i, n in enumerate(out.shape) if i not in _axes(axis, x.ndim)])
+    return out.reshape(reduced_shape(x.shape, axis))
 
 
 def log_softmax(x, axis=-1):
@@ -88,7 +88,13 @@ def _errstate(xp, **kwargs):
     return xp.errstate(**kwargs) if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 
-def _axes(axis, ndim):
-    if axis is None:
-        return set(range(ndim))
-    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+def reduced_shape(shape, axis, keepdims=False):
+    """The shape of a reduction of an array of ``shape`` over ``axis`` (None, int or tuple):
+    the reduced axes dropped, or kept with size 1 with ``keepdims``."""
+    ndim = len(shape)
+    axes = set(range(ndim)) if axis is None else {
+        a % ndim for a in ((axis,) if isinstance(axis, int) else axis)
+    }
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple(n for i, n in enumerate(shape) if i not in axes)

@@ -9,16 +9,10 @@ from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from ..numerics import log_softmax as log_softmax_array
 from ..numerics import logsumexp as logsumexp_array
+from ..numerics import reduced_shape
 from ._utils import as_float_tensor
 
 __all__ = ["logsumexp", "log_softmax", "softmax", "LogSumExp", "LogSoftmax"]
-
-
-def _axes(axis, ndim):
-    """The set of axes that ``axis`` (None, int or tuple) reduces."""
-    if axis is None:
-        return set(range(ndim))
-    return {a % ndim for a in ((axis,) if isinstance(axis, int) else axis)}
 
 
 class LogSumExp(Function):
@@ -37,7 +31,7 @@ class LogSumExp(Function):
     def forward(self, x, axis=-1):
         self.x, self.axis = x, axis
         self.y = logsumexp_array(x, axis=axis, keepdims=True)
-        return self.y.reshape([n for i, n in enumerate(x.shape) if i not in _axes(axis, x.ndim)])
+        return self.y.reshape(reduced_shape(x.shape, axis))
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -52,7 +46,7 @@ def _logsumexp_composite(x, axis=-1) -> Tensor:
     x = as_float_tensor(x)
     m = Tensor(x.data.max(axis=axis, keepdims=True))
     out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
-    return out.reshape([n for i, n in enumerate(x.shape) if i not in _axes(axis, x.ndim)])
+    return out.reshape(reduced_shape(x.shape, axis))
 
 
 def logsumexp(x, axis=-1, keepdims=False) -> Tensor:
@@ -78,7 +72,7 @@ def logsumexp(x, axis=-1, keepdims=False) -> Tensor:
     x = as_float_tensor(x)
     out = LogSumExp.apply(x, axis=axis)
     if keepdims:
-        return out.reshape([1 if i in _axes(axis, x.ndim) else n for i, n in enumerate(x.shape)])
+        return out.reshape(reduced_shape(x.shape, axis, keepdims=True))
     return out
 
 
