@@ -30,6 +30,7 @@ _WHERE = {
     "NADE": "nade",
     "PixelCNN": "pixelcnn",
     "GatedPixelCNN": "gated_pixelcnn",
+    "PixelRNN": "pixelrnn",
 }
 
 __all__ = list(_WHERE)
