@@ -77,7 +77,9 @@ def exclusive_cumsum(x, axis=1) -> Tensor:
 
 
 def nade_logits(X, W, c, V, b):
-    """The composite reference of :class:`NADELogits`: the logits ℓ_i = b_i + V_i · σ(c + Σ_{j<i} W_{:,j} x_j) of every conditional, O(DH).
+    """The composite reference of :class:`NADELogits`, O(DH).
+
+    The logits of every conditional: ℓ_i = b_i + V_i · σ(c + Σ_{j<i} W_{:,j} x_j).
 
     Parameters
     ----------
