@@ -8,6 +8,7 @@
     tinygen lesson --list
     tinygen train MODEL [options]     train a model (MODEL: see `tinygen train --help`)
     tinygen sample MODEL --checkpoint PATH
+    tinygen complete MODEL --checkpoint PATH [--top-half | --left-half]
     tinygen demo                      the tour: every lesson in quick mode, offline
 """
 
@@ -19,6 +20,7 @@ import sys
 from ..backend import BackendError
 from ..data.cache import DataError
 from ..io import CheckpointError
+from . import complete as _complete
 from . import data as _data
 from . import demo as _demo
 from . import lesson as _lesson
@@ -39,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     _data.add_parser(sub)
     _lesson.add_parser(sub)
     _train.add_parsers(sub)
+    _complete.add_parser(sub)
     _demo.add_parser(sub)
     return parser
 
