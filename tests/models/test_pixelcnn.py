@@ -106,6 +106,22 @@ def test_cropped_sampling_equals_full_image_recomputation():
     np.testing.assert_array_equal(S, X)
 
 
+def test_cached_completion_equals_recomputation_with_known_pixels():
+    # the per-layer cache must read the known pixels too, wherever they are (not only a
+    # prefix): a scattered mask, different for every image, and the first kernel 5 x 5
+    m = PixelCNN(random_state=4, image_shape=(5, 4), channels=3, n_blocks=2,
+                 first_kernel=5, dtype=np.float64)
+    for param in m.parameters():  # strong weights: every logit moves with its inputs
+        param.data *= 4
+    rng = np.random.default_rng(0)
+    X = (rng.random((7, 20)) < 0.5).astype(np.float64)
+    known = rng.random((7, 20)) < 0.4
+    cached = m._fill(X.copy(), known, as_generator(5))
+    recomputed = m._fill_by_recomputing(X.copy(), known, as_generator(5))
+    np.testing.assert_array_equal(cached, recomputed)
+    np.testing.assert_array_equal(cached[known], X[known])
+
+
 def test_complete_keeps_the_known_half_and_rejects_bad_masks():
     m = PixelCNN(random_state=0, image_shape=(4, 4), channels=4, n_blocks=1, first_kernel=3)
     X = bars_and_stripes(4)[:5].reshape(5, 1, 4, 4)
