@@ -137,6 +137,23 @@ def test_normalises_and_cropped_sampling_is_full_recomputation():
     np.testing.assert_array_equal(S, X)
 
 
+def test_row_wise_sampling_equals_recomputation_with_known_pixels():
+    # the vertical stack run once per row and the horizontal stack on a cropped row must
+    # give the draws of full recomputation, with known pixels scattered anywhere
+    m = GatedPixelCNN(random_state=5, image_shape=(5, 6), channels=3, n_layers=3,
+                      first_kernel=5, dtype=np.float64)
+    for param in m.parameters():  # logits of order 1: they move with their inputs, and the
+        param.data *= 2.5  # draws with them (much larger weights saturate the draws)
+    rng = np.random.default_rng(1)
+    X = (rng.random((30, 30)) < 0.5).astype(np.float64)
+    known = rng.random((30, 30)) < 0.4
+    known[:, 6:12] = True  # a whole row known, which the row loop skips
+    rowwise = m._fill(X.copy(), known, as_generator(3))
+    recomputed = m._fill_by_recomputing(X.copy(), known, as_generator(3))
+    np.testing.assert_array_equal(rowwise, recomputed)
+    np.testing.assert_array_equal(rowwise[known], X[known])
+
+
 def test_fit_lowers_the_nll_and_checkpoints(tmp_path):
     X = bars_and_stripes(4)
     m = GatedPixelCNN(random_state=0, image_shape=(4, 4), channels=6, n_layers=3, first_kernel=3)

@@ -21,7 +21,8 @@ with gated units instead of ReLUs. One layer, with p feature maps per stack:
 
 (U, W 1 × 1 convolutions; no residual h + · in the first layer, whose input is the image).
 The logits come from the horizontal stack through ReLU, 1 × 1, ReLU, 1 × 1, as in the plain
-model. Everything else (likelihood, sampling, completion, checkpoints) is the plain model's.
+model. Everything else (likelihood, completion, checkpoints) is the plain model's; sampling
+runs the vertical stack once per row (:meth:`GatedPixelCNN._fill`).
 
 References
 ----------
@@ -32,8 +33,12 @@ van den Oord, A., Kalchbrenner, N., Vinyals, O., Espeholt, L., Graves, A. &
 
 from __future__ import annotations
 
+from .. import backend
 from .. import functional as F
+from ..autograd import Tensor
 from ..nn import Conv2d, MaskedConv2d, Module, ModuleList
+from ..numerics import sigmoid
+from ..rng import uniform
 from ._autoregressive import AutoregressiveModel
 from .pixelcnn import PixelCNN
 
@@ -120,9 +125,13 @@ class GatedLayer(Module):
 
     def forward(self, v, h):
         vp = self.vertical(v)
-        hp = self.horizontal(h) + self.v_to_h(shift_down(vp))
-        out = self.h_out(gate(hp))
-        return gate(vp), (out if self.first else h + out)
+        return gate(vp), self.horizontal_stack(h, shift_down(vp))
+
+    def horizontal_stack(self, h, vp_above):
+        """h_out = h + W · gate(H ∗ h + U · vp_above), from vp_above = shift_down(v'), the
+        vertical pre-activations one row up (no residual h in the first layer)."""
+        out = self.h_out(gate(self.horizontal(h) + self.v_to_h(vp_above)))
+        return out if self.first else h + out
 
 
 class GatedPixelCNN(PixelCNN):
@@ -196,4 +205,43 @@ class GatedPixelCNN(PixelCNN):
         v = h = x
         for layer in self.layers:
             v, h = layer(v, h)
+        return self._head(h)
+
+    def _head(self, h):
+        """ℓ = Conv1×1(ReLU(Conv1×1(ReLU(h^L))))."""
         return self.output_logit(F.relu(self.output_hidden(F.relu(h))))
+
+    def _fill(self, X, known, rng):
+        """Raster-order sampling, one row at a time for the vertical stack.
+
+        Row r's horizontal stack receives the vertical stack only from row r − 1, which is
+        final once row r − 1 is drawn: so the vertical stack runs once per row (on rows
+        0 … r − 1), and each pixel (r, c) runs only the horizontal stack, on row r's
+        columns 0 … c (its 1 × k masks read nothing to the right). About 14 vertical and 28
+        horizontal passes per image, instead of 784 passes of the whole network.
+        """
+        H, W = self.image_shape
+        n, p = len(X), self.channels
+        xp = backend.get_array_module(X)
+        img = X.reshape(n, 1, H, W)
+        kn = known.reshape(n, H, W)
+        for r in range(H):
+            if bool(kn[:, r].all()):
+                continue
+            # vp_above[l] = layer l's v' at row r − 1 (zeros above the first row)
+            vp_above = [Tensor(xp.zeros((n, 2 * p, 1, W), dtype=X.dtype))] * self.n_layers
+            if r > 0:
+                v = Tensor(img[:, :, :r])
+                for i, layer in enumerate(self.layers):
+                    vp = layer.vertical(v)
+                    vp_above[i], v = vp[:, :, r - 1 :], gate(vp)
+            for c in range(W):
+                if bool(kn[:, r, c].all()):
+                    continue
+                h = Tensor(img[:, :, r : r + 1, : c + 1])
+                for layer, above in zip(self.layers, vp_above):
+                    h = layer.horizontal_stack(h, above[:, :, :, : c + 1])
+                logit = self._head(h).data[:, 0, 0, c]
+                draw = (uniform(rng, (n,), X.dtype) < sigmoid(logit)).astype(X.dtype)
+                img[:, 0, r, c] = xp.where(kn[:, r, c], img[:, 0, r, c], draw)
+        return img.reshape(n, H * W)
