@@ -105,7 +105,8 @@ def _trained_on(ckpt):
 
 def cmd_complete(args) -> int:
     from ..viz import image_grid
-    from .models._autoregressive import image_shape_of, load_binary, save_npy
+    from .models._autoregressive import image_shape_of, load_binary
+    from .models._common import save_npy
     from .train import model_modules
 
     mod = model_modules()[args.model]

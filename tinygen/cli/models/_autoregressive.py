@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import UsageError
 from . import _common
 
-__all__ = ["Flag", "Plugin", "PLUGINS", "DATA", "load_binary", "image_shape_of", "save_npy"]
+__all__ = ["Flag", "Plugin", "PLUGINS", "DATA", "load_binary", "image_shape_of"]
 
 DATA = ("binarized_mnist", "synthetic_digits")
 #: images per split of ``synthetic_digits`` (``--n-train`` overrides the training size) and
@@ -73,19 +73,6 @@ def image_shape_of(model, fallback=None):
     if side * side == d:
         return (side, side)
     return tuple(fallback) if fallback else (1, d)
-
-
-def save_npy(path, x) -> Path:
-    """``np.save`` to ``path`` (``.npy`` appended if missing) through a temporary file and a
-    rename, creating the folder; returns the path written."""
-    out = Path(path)
-    if out.suffix != ".npy":
-        out = out.with_name(out.name + ".npy")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.npy")
-    np.save(tmp, x)
-    tmp.replace(out)
-    return out
 
 
 def _npz_with_config(folder):
@@ -315,7 +302,7 @@ class Plugin:
             raise UsageError(f"--n must be >= 1, got {args.n}")
         model, ckpt = self.load(args.checkpoint)
         x = model.sample(args.n, random_state=args.seed)
-        out = save_npy(args.out or Path(run.dir) / "samples.npy", x)
+        out = _common.save_npy(args.out or Path(run.dir) / "samples.npy", x)
         shown = x[:100].reshape(min(len(x), 100), -1)
         picture = image_grid(
             shown,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["find_checkpoint", "save_samples"]
+__all__ = ["find_checkpoint", "save_samples", "save_npy"]
 
 
 def find_checkpoint(path, filename, model, fallback=None):
@@ -47,3 +47,16 @@ def save_samples(run, x, shape, title, config):
         run.save_config(config)
     print(f"samples {path}")
     return path
+
+
+def save_npy(path, x) -> Path:
+    """``np.save`` to ``path`` (``.npy`` appended if missing) through a temporary file and a
+    rename, creating the folder; returns the path written."""
+    out = Path(path)
+    if out.suffix != ".npy":
+        out = out.with_name(out.name + ".npy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.npy")
+    np.save(tmp, x)
+    tmp.replace(out)
+    return out

@@ -297,13 +297,7 @@ def sample(args, run):
     model = GAN.from_checkpoint(ckpt)
     y = _labels(args.labels, args.n, model)
     x = model.sample(args.n, random_state=args.seed, y=y)
-    out = Path(args.out) if args.out else Path(run.dir) / "samples.npy"
-    if out.suffix != ".npy":
-        out = out.with_name(out.name + ".npy")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.npy")
-    np.save(tmp, x)
-    tmp.replace(out)
+    out = _common.save_npy(args.out or Path(run.dir) / "samples.npy", x)
     if y is not None:
         np.save(out.with_name(out.stem + ".labels.npy"), y)
     run.save_config(
