@@ -10,6 +10,7 @@
     tinygen sample MODEL --checkpoint PATH
     tinygen complete MODEL --checkpoint PATH [--top-half | --left-half]
     tinygen demo                      the tour: every lesson in quick mode, offline
+    tinygen exercises list            graded exercises (also: release OUT, grade PATH...)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..io import CheckpointError
 from . import complete as _complete
 from . import data as _data
 from . import demo as _demo
+from . import exercises as _exercises
 from . import lesson as _lesson
 from . import train as _train
 from .errors import UsageError
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     _train.add_parsers(sub)
     _complete.add_parser(sub)
     _demo.add_parser(sub)
+    _exercises.add_parser(sub)
     return parser
 
 
