@@ -23,7 +23,6 @@ import hypothesis.strategies as st
 from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
-from tinygen import Tensor
 from tinygen.testing import check_grads
 
 _floats = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)

@@ -838,6 +838,11 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 # %% [markdown]
 # ## Exercises
 #
+# **Graded versions** of this lesson's derivations are in `exercises/autograd.py`: an
+# instructor hands them out with `tinygen exercises release OUT` and grades them with
+# `tinygen exercises grade SUBMISSIONS/` (property tests against the derivations; see
+# `docs/exercises.md`). The open-ended exercises below are not graded.
+#
 # 1. **Write an op.** Implement `Softsign`, $z = x / (1 + |x|)$, as a `Function` with its
 #    own `forward` and `backward` ($\partial z/\partial x = 1/(1+|x|)^2$). Verify it with
 #    `check_grads` on random inputs away from 0, then break the backward on purpose and

@@ -663,6 +663,11 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 # %% [markdown]
 # ## Exercises
 #
+# **Graded versions** of this lesson's derivations are in `exercises/autoregressive.py`: an
+# instructor hands them out with `tinygen exercises release OUT` and grades them with
+# `tinygen exercises grade SUBMISSIONS/` (property tests against the derivations; see
+# `docs/exercises.md`). The open-ended exercises below are not graded.
+#
 # 1. **FVSBN normalises.** Prove by induction on $D$ that
 #    $\sum_{x\in\{0,1\}^D}\prod_i \sigma(\ell_i)^{x_i}(1-\sigma(\ell_i))^{1-x_i} = 1$ for
 #    $\ell_i = b_i + \sum_{j<i}W_{ij}x_j$, for any $W$ and $b$. Where does the proof fail if

@@ -318,6 +318,11 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 # %% [markdown]
 # ## Exercises
 #
+# **Graded versions** of this lesson's derivations are in `exercises/gan.py`: an
+# instructor hands them out with `tinygen exercises release OUT` and grades them with
+# `tinygen exercises grade SUBMISSIONS/` (property tests against the derivations; see
+# `docs/exercises.md`). The open-ended exercises below are not graded.
+#
 # 1. **Saturation in practice.** Train the ring GAN with `objective="minimax"` from a
 #    discriminator pre-trained for 500 steps alone (`k=500` for the first step, then `k=1`).
 #    Plot `history_["d_fake"]` and the generator's gradient norm for both objectives.

@@ -352,6 +352,11 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 # %% [markdown]
 # ## Exercises
 #
+# **Graded versions** of this lesson's derivations are in `exercises/rbm.py`: an
+# instructor hands them out with `tinygen exercises release OUT` and grades them with
+# `tinygen exercises grade SUBMISSIONS/` (property tests against the derivations; see
+# `docs/exercises.md`). The open-ended exercises below are not graded.
+#
 # 1. **Derive $P(v \mid h)$.** Repeat the derivation of §2 for the visible units and show
 #    $P(v_i = 1 \mid h) = \sigma(b_i + W_{i,:}h)$. Check it against `P_v_given_h` above.
 # 2. **Implement CD-k's negative phase.** Write a function that, given a mini-batch and

@@ -475,6 +475,11 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 # %% [markdown]
 # ## Exercises
 #
+# **Graded versions** of this lesson's derivations are in `exercises/vae.py`: an
+# instructor hands them out with `tinygen exercises release OUT` and grades them with
+# `tinygen exercises grade SUBMISSIONS/` (property tests against the derivations; see
+# `docs/exercises.md`). The open-ended exercises below are not graded.
+#
 # 1. **Tighter bounds.** Train `vae` with `objective="iwae", k=5` for the same time as the
 #    ELBO model and compare `log_likelihood(k=1000)` on the test digits. Which is better,
 #    and how do the KL terms differ (count the "active" latent units with

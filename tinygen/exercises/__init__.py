@@ -30,7 +30,9 @@ def exercises_dir() -> Path:
 def available_exercises(folder=None) -> list:
     """Lesson names that have an exercise script."""
     d = Path(folder) if folder else exercises_dir()
-    return sorted(p.stem for p in d.glob("*.py") if not p.stem.startswith("_")) if d.is_dir() else []
+    if not d.is_dir():
+        return []
+    return sorted(p.stem for p in d.glob("*.py") if not p.stem.startswith("_"))
 
 
 def load_sources(names=None, folder=None) -> dict:

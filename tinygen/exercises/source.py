@@ -226,7 +226,7 @@ def _title(cells, index, default):
                 if line.startswith("# #") and s:
                     return s
             return default
-        if c.role in ("exercise", "code"):
+        if c.role == "exercise":
             return default
     return default
 
