@@ -21,6 +21,7 @@ Statuses: ``passed``, ``failed``, ``not attempted``, ``missing``, ``timeout``, `
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -280,6 +281,10 @@ def grade_submission(sub, source, time_limit=20.0, memory_mb=2048, max_examples=
 def grade(paths, sources, lesson=None, time_limit=20.0, memory_mb=2048, max_examples=25,
           progress=None) -> dict:
     """Grade every submission in ``paths``; ``sources`` maps lesson name → ExerciseSource."""
+    if importlib.util.find_spec("hypothesis") is None:
+        raise GradingError(
+            "the graders are hypothesis property tests: pip install 'tinygen[exercises]'"
+        )
     subs = find_submissions(paths, set(sources), lesson=lesson)
     records = []
     for sub in subs:
