@@ -28,6 +28,7 @@ import hypothesis.strategies as st
 from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
+from tinygen.exercises.checks import assert_close
 from tinygen.models import FVSBN, NADE
 from tinygen.models._enumerate import all_binary
 from tinygen.nn.masked_conv import raster_mask
@@ -37,12 +38,6 @@ def _weights(shape, scale=3.0):
     return hnp.arrays(np.float64, shape, elements=st.floats(-scale, scale, allow_nan=False))
 
 
-def _close(got, want, what, tol=1e-8):
-    got = np.asarray(got, dtype=np.float64)
-    assert got.shape == np.shape(want), f"{what}: shape {got.shape}, expected {np.shape(want)}"
-    assert np.allclose(got, want, rtol=tol, atol=tol), (
-        f"{what}: got {np.round(got, 6).tolist()}, expected {np.round(want, 6).tolist()}"
-    )
 
 
 def _sums_to_one(log_p, D, what):
@@ -86,7 +81,7 @@ _kernels = st.sampled_from([1, 3, 5, 7, 9])
 @given(k=_kernels, mask=st.sampled_from(["A", "B"]))
 def equals_the_library_mask(k, mask):
     """The mask equals tinygen.nn.masked_conv.raster_mask(k, mask)."""
-    _close(student.raster_mask(k, mask), raster_mask(k, mask), f"raster_mask({k}, {mask!r})", 0)
+    assert_close(student.raster_mask(k, mask), raster_mask(k, mask), f"raster_mask({k}, {mask!r})", 0)
 
 
 @given(k=_kernels.filter(lambda k: k > 1), mask=st.sampled_from(["A", "B"]), data=st.data())
@@ -149,7 +144,7 @@ def agrees_with_tinygen_fvsbn(D, seed):
     model.b.data[:] = np.random.default_rng(seed).normal(0, 2.0, D)
     X = all_binary(D)
     want = model.log_prob(X)
-    _close(student.fvsbn_log_prob(X, model.W.data.copy(), model.b.data.copy()), want, "log p(x)")
+    assert_close(student.fvsbn_log_prob(X, model.W.data.copy(), model.b.data.copy()), want, "log p(x)")
 
 
 # %% [markdown]
@@ -206,4 +201,4 @@ def agrees_with_tinygen_nade(D, H, seed):
     model.b.data[:] = rng.normal(0, 1.0, D)
     X = all_binary(D)
     params = [p.data.copy() for p in (model.W, model.c, model.V, model.b)]
-    _close(student.nade_log_prob(X, *params), model.log_prob(X), "log p(x)")
+    assert_close(student.nade_log_prob(X, *params), model.log_prob(X), "log p(x)")

@@ -28,6 +28,7 @@ import hypothesis.strategies as st
 from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
+from tinygen.exercises.checks import assert_close
 from tinygen.models import gan_theory
 
 
@@ -48,12 +49,6 @@ def _two_distributions(draw, max_support=6):
     return draw(_distribution(K, "p_data")), draw(_distribution(K, "p_g"))
 
 
-def _close(got, want, what, tol=1e-9):
-    got = np.asarray(got, dtype=np.float64)
-    assert got.shape == np.shape(want), f"{what}: shape {got.shape}, expected {np.shape(want)}"
-    assert np.allclose(got, want, rtol=tol, atol=tol), (
-        f"{what}: got {np.round(got, 6).tolist()}, expected {np.round(want, 6).tolist()}"
-    )
 
 
 _logits = st.floats(-30.0, 30.0, allow_nan=False)
@@ -91,7 +86,7 @@ def optimal_discriminator(p_data, p_g):
 def is_p_data_over_p_data_plus_p_g(pq):
     """D* equals p_data / (p_data + p_g) (½ where both are 0)."""
     p, q = pq
-    _close(student.optimal_discriminator(p, q), gan_theory.optimal_discriminator(p, q), "D*")
+    assert_close(student.optimal_discriminator(p, q), gan_theory.optimal_discriminator(p, q), "D*")
 
 
 @given(pq=_two_distributions(), data=st.data())
@@ -247,7 +242,7 @@ def match_finite_differences_of_both_losses(a):
     h = 1e-5
     for g, loss, name in zip(got, (_loss_minimax, _loss_non_saturating), ("minimax", "non-saturating")):
         fd = (loss(a + h) - loss(a - h)) / (2 * h)
-        _close(g, fd, f"∂L_{name}/∂a at a = {np.round(a, 3).tolist()}", tol=1e-6)
+        assert_close(g, fd, f"∂L_{name}/∂a at a = {np.round(a, 3).tolist()}", tol=1e-6)
 
 
 @given(a=st.floats(-30.0, -10.0))

@@ -26,6 +26,7 @@ import hypothesis.strategies as st
 from hypothesis import given
 from hypothesis.extra import numpy as hnp
 
+from tinygen.exercises.checks import assert_close
 from tinygen.models._enumerate import all_binary
 
 
@@ -55,12 +56,15 @@ def _joint(W, b, c):
     return VV, HH, p / p.sum()
 
 
-def _close(got, want, what, tol=1e-8):
-    got = np.asarray(got, dtype=np.float64)
-    assert got.shape == np.shape(want), f"{what}: shape {got.shape}, expected {np.shape(want)}"
-    assert np.allclose(got, want, rtol=tol, atol=tol), (
-        f"{what}: got {np.round(got, 6).tolist()}, expected {np.round(want, 6).tolist()}"
-    )
+def _conditional_mean(target, given, values, p):
+    """E[target | given = value] under the enumerated joint p, one row per value."""
+    rows = []
+    for value in values:
+        sel = np.all(given == value, axis=1)
+        rows.append((p[sel][:, None] * target[sel]).sum(axis=0) / p[sel].sum())
+    return np.array(rows)
+
+
 
 
 # %% [markdown]
@@ -85,11 +89,8 @@ def matches_enumeration(rbm):
     W, b, c = rbm
     VV, HH, p = _joint(W, b, c)
     V = all_binary(W.shape[0])
-    want = []
-    for v in V:
-        sel = np.all(VV == v, axis=1)
-        want.append((p[sel][:, None] * HH[sel]).sum(axis=0) / p[sel].sum())
-    _close(student.p_h_given_v(V, W, c), np.array(want), "p_h_given_v(v, W, c) over all v")
+    want = _conditional_mean(HH, given=VV, values=V, p=p)
+    assert_close(student.p_h_given_v(V, W, c), want, "p_h_given_v(v, W, c) over all v")
 
 
 # %% [markdown]
@@ -113,11 +114,8 @@ def matches_enumeration(rbm):
     W, b, c = rbm
     VV, HH, p = _joint(W, b, c)
     H = all_binary(W.shape[1])
-    want = []
-    for h in H:
-        sel = np.all(HH == h, axis=1)
-        want.append((p[sel][:, None] * VV[sel]).sum(axis=0) / p[sel].sum())
-    _close(student.p_v_given_h(H, W, b), np.array(want), "p_v_given_h(h, W, b) over all h")
+    want = _conditional_mean(VV, given=HH, values=H, p=p)
+    assert_close(student.p_v_given_h(H, W, b), want, "p_v_given_h(h, W, b) over all h")
 
 
 # %% [markdown]
@@ -151,7 +149,7 @@ def is_minus_log_sum_over_h(rbm):
     for v in V:
         e = -_energy(np.repeat(v[None], len(H), axis=0), H, W, b, c)
         want.append(-(e.max() + np.log(np.exp(e - e.max()).sum())))
-    _close(student.free_energy(V, W, b, c), np.array(want), "free_energy(v) over all v")
+    assert_close(student.free_energy(V, W, b, c), np.array(want), "free_energy(v) over all v")
 
 
 @given(rbm=_rbms(scale=1.0), big=st.sampled_from([500.0, 1000.0]))
@@ -167,7 +165,7 @@ def does_not_overflow(rbm, big):
         f"free_energy returned {got.tolist()} for weights of size {big:g}: log(1 + e^a) "
         "overflowed; write it as max(a, 0) + log1p(exp(−|a|))"
     )
-    _close(got, want, "free_energy with large weights", tol=1e-9)
+    assert_close(got, want, "free_energy with large weights", tol=1e-9)
 
 
 # %% [markdown]
@@ -226,5 +224,5 @@ def is_the_gradient_of_the_free_energy_difference(rbm, sizes, data):
                 _mean_neg_free_energy(v_data, *dn) - _mean_neg_free_energy(v_model, *dn)
             )
             want[idx] = diff / 2e-6
-        _close(g, want, f"{name} (positive minus negative phase)", tol=1e-5)
+        assert_close(g, want, f"{name} (positive minus negative phase)", tol=1e-5)
 

@@ -25,6 +25,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import integrate
 
 from tinygen.autograd import Function
+from tinygen.exercises.checks import assert_close
 from tinygen.testing import check_grads
 
 
@@ -36,12 +37,6 @@ def _fmt(a):
     return np.round(np.asarray(a, dtype=np.float64), 6).tolist()
 
 
-def _close(got, want, what, tol=1e-8):
-    got = np.asarray(got, dtype=np.float64)
-    assert got.shape == np.shape(want), f"{what}: shape {got.shape}, expected {np.shape(want)}"
-    assert np.allclose(got, want, rtol=tol, atol=tol), (
-        f"{what}: got {_fmt(got)}, expected {_fmt(want)}"
-    )
 
 
 def _scalar(got, what):
@@ -134,7 +129,7 @@ def is_additive_over_dimensions(n, d1, d2, data):
     parts = np.asarray(student.gaussian_kl(mu[:, :d1], log_var[:, :d1])) + np.asarray(
         student.gaussian_kl(mu[:, d1:], log_var[:, d1:])
     )
-    _close(
+    assert_close(
         whole,
         parts,
         f"KL over all {d1 + d2} dimensions versus the sum over the first {d1} and the last {d2}",
@@ -185,8 +180,8 @@ def gradients_of_the_sum_of_z(shape, data):
     got = student.reparameterize_grad(mu, log_var, eps, np.ones(shape))
     assert len(got) == 2, "return the pair (∂L/∂mu, ∂L/∂log_var)"
     g_mu, g_lv = got
-    _close(g_mu, np.ones(shape), "∂(Σ z)/∂mu (z moves one for one with μ)", tol=1e-12)
-    _close(g_lv, 0.5 * (z - mu), "∂(Σ z)/∂log_var (it is ½ σ ε = ½ (z − μ))", tol=1e-10)
+    assert_close(g_mu, np.ones(shape), "∂(Σ z)/∂mu (z moves one for one with μ)", tol=1e-12)
+    assert_close(g_lv, 0.5 * (z - mu), "∂(Σ z)/∂log_var (it is ½ σ ε = ½ (z − μ))", tol=1e-10)
 
 
 @given(shape=_shapes, data=st.data())
@@ -343,7 +338,7 @@ _log_weights = hnp.array_shapes(min_dims=2, max_dims=2, max_side=5).flatmap(_arr
 def equals_the_definition(log_w):
     """For moderate log weights it equals log(mean(exp(log_w))) along each row."""
     got = student.iwae_bound(log_w)
-    _close(got, np.log(np.mean(np.exp(log_w), axis=1)), "L_k = log mean exp(log_w)", tol=1e-9)
+    assert_close(got, np.log(np.mean(np.exp(log_w), axis=1)), "L_k = log mean exp(log_w)", tol=1e-9)
 
 
 @given(log_w=_log_weights, shift=st.sampled_from([1000.0, -1000.0]))
@@ -355,14 +350,14 @@ def does_not_overflow(log_w, shift):
         f"iwae_bound(log_w {shift:+g}) returned {_fmt(got)}: exp overflowed or underflowed; "
         "subtract the row maximum before exponentiating"
     )
-    _close(got, want, f"L_k(log_w {shift:+g})", tol=1e-9)
+    assert_close(got, want, f"L_k(log_w {shift:+g})", tol=1e-9)
 
 
 @given(n=st.integers(1, 5), data=st.data())
 def one_sample_gives_the_log_weight(n, data):
     """With k = 1 sample the bound is that sample's log weight (the ELBO estimate)."""
     log_w = data.draw(_arrays((n, 1), -1000.0, 1000.0), label="log_w")
-    _close(student.iwae_bound(log_w), log_w[:, 0], "L_1 (it must equal log_w[:, 0])", tol=1e-9)
+    assert_close(student.iwae_bound(log_w), log_w[:, 0], "L_1 (it must equal log_w[:, 0])", tol=1e-9)
 
 
 @given(log_w=hnp.array_shapes(min_dims=2, max_dims=2, max_side=5).flatmap(
