@@ -13,6 +13,7 @@ A lesson starts with::
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,11 +55,30 @@ class Lesson:
         return self.out / filename
 
     def saved(self, path) -> Path:
-        """Record and print a picture (or file) the lesson wrote."""
+        """Record and print a picture (or file) the lesson wrote; in a notebook, show it."""
         path = Path(path)
         self.figures.append(path)
         print(f"[{self.name}] saved {path}")
+        _show_in_notebook(path)
         return path
+
+
+def _show_in_notebook(path: Path) -> None:
+    """Display a saved PNG or Markdown file inline when running in a Jupyter kernel.
+
+    This is how the executed lessons of the docs site carry their pictures. Outside a
+    kernel (``tinygen lesson NAME``, ``python lessons/NAME.py``) it does nothing.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel") or not path.is_file():
+        return
+    from IPython.display import Image, Markdown, display
+
+    if path.suffix == ".png":
+        display(Image(filename=str(path)))
+    elif path.suffix == ".md":
+        display(Markdown(path.read_text(encoding="utf-8")))
 
 
 def setup_lesson(name: str, seed: int = 0) -> Lesson:
