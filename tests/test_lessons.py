@@ -109,3 +109,33 @@ def test_lessons_dir_override(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYGEN_LESSONS", str(tmp_path))
     assert lessons_dir() == tmp_path
     assert available_lessons() == ["alpha"]
+
+
+def test_saved_pictures_are_displayed_only_inside_a_kernel(tmp_path, monkeypatch):
+    """The docs site's lesson pages get their figures from L.saved's display in a kernel."""
+    import sys
+    import types
+
+    from tinygen.lessons import _show_in_notebook
+
+    shown = []
+    display_mod = types.ModuleType("IPython.display")
+    display_mod.Image = lambda filename: ("image", filename)
+    display_mod.Markdown = lambda text: ("markdown", text)
+    display_mod.display = shown.append
+    shell = types.SimpleNamespace()
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    ipython.display = display_mod
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    png, md = tmp_path / "a.png", tmp_path / "t.md"
+    png.write_bytes(b"\x89PNG")
+    md.write_text("| a |")
+    _show_in_notebook(png)
+    assert shown == []  # a terminal IPython has no kernel: nothing is displayed
+    shell.kernel = object()
+    _show_in_notebook(png)
+    _show_in_notebook(md)
+    _show_in_notebook(tmp_path / "missing.png")
+    assert shown == [("image", str(png)), ("markdown", "| a |")]
