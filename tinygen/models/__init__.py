@@ -31,6 +31,7 @@ _WHERE = {
     "PixelCNN": "pixelcnn",
     "GatedPixelCNN": "gated_pixelcnn",
     "PixelRNN": "pixelrnn",
+    "SigmoidBeliefNet": "sigmoid_belief_net",
 }
 
 __all__ = list(_WHERE)
