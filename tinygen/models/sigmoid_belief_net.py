@@ -28,6 +28,7 @@ import numpy as np
 
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator
+from ._common import binary_error
 from ._enumerate import all_binary
 
 __all__ = ["SigmoidBeliefNet"]
@@ -88,9 +89,17 @@ class SigmoidBeliefNet:
             raise ValueError(
                 f"v must have shape (n_samples, {self.layer_sizes[0]}), got {V.shape}"
             )
-        if not np.all((V == 0) | (V == 1)):
-            raise ValueError("a sigmoid belief net models binary data: v must be 0/1")
+        err = binary_error(V)
+        if err is not None:
+            raise ValueError(
+                f"v must be binary (0/1) for a sigmoid belief net but {err}. "
+                "Binarize the data first (e.g. X > 0.5)."
+            )
         return V
+
+    def _generator(self, random_state):
+        """The model's own generator, or a new one from ``random_state``."""
+        return self._rng if random_state is None else as_generator(random_state)
 
     def log_joint(self, V, H):
         """log p(v, h) of shape (...,) for v (..., n_0) and H = [x¹, …, xᴸ] of shapes (..., n_l)."""
@@ -116,7 +125,7 @@ class SigmoidBeliefNet:
 
     def sample(self, n, random_state=None, return_hidden=False):
         """Ancestral samples v of shape (n, n_visible): xᴸ from the prior, then down."""
-        rng = as_generator(random_state) if random_state is not None else self._rng
+        rng = self._generator(random_state)
         x = (rng.random((n, self.layer_sizes[-1])) < sigmoid(self.b)).astype(np.float64)
         H = [x]
         for l in reversed(range(len(self.W))):
@@ -143,7 +152,7 @@ class SigmoidBeliefNet:
         E[log p̂_k(v)] ≤ log p(v) for every k, with equality in the limit k → ∞.
         """
         V = self._check_v(V)
-        rng = as_generator(random_state) if random_state is not None else self._rng
+        rng = self._generator(random_state)
         Vk = np.repeat(V[None], k, axis=0)  # (k, n_samples, n_visible)
         H, log_q = self.sample_q(Vk, rng)
         log_w = self.log_joint(Vk, H) - log_q  # (k, n_samples)
@@ -180,7 +189,7 @@ class SigmoidBeliefNet:
         if method not in ("wake_sleep", "rws"):
             raise ValueError(f"method must be 'wake_sleep' or 'rws', got {method!r}")
         X = self._check_v(X)
-        rng = as_generator(random_state) if random_state is not None else self._rng
+        rng = self._generator(random_state)
         kk = 1 if method == "wake_sleep" else int(k)
         for _ in range(int(n_epochs)):
             order = rng.permutation(len(X))
