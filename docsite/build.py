@@ -132,17 +132,11 @@ def main(argv=None) -> int:
 
     lessons = args.lesson or available_lessons()
     keep = STAGE / "lessons"
-    saved = None
-    if STAGE.exists():  # keep executed notebooks that this run does not redo
-        saved = Path(tempfile.mkdtemp())
-        if keep.is_dir():
-            shutil.copytree(keep, saved / "lessons")
-        shutil.rmtree(STAGE)
+    if STAGE.exists():  # a fresh stage, but the executed notebooks this run does not redo stay
+        for p in STAGE.iterdir():
+            if p != keep:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
     stage_pages(STAGE)
-    if saved is not None:
-        if (saved / "lessons").is_dir():
-            shutil.copytree(saved / "lessons", keep, dirs_exist_ok=True)
-        shutil.rmtree(saved)
     stage_mathjax(STAGE)
     pages = api.write_reference(STAGE / "api")
     print(f"docs: {len(pages)} API pages")
