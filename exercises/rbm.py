@@ -28,6 +28,7 @@ from hypothesis.extra import numpy as hnp
 
 from tinygen.exercises.checks import assert_close
 from tinygen.models._enumerate import all_binary
+from tinygen.numerics import log_softmax, logsumexp
 
 
 @st.composite
@@ -51,9 +52,7 @@ def _joint(W, b, c):
     n, m = W.shape
     V, H = all_binary(n), all_binary(m)
     VV, HH = np.repeat(V, len(H), axis=0), np.tile(H, (len(V), 1))
-    logp = -_energy(VV, HH, W, b, c)
-    p = np.exp(logp - logp.max())
-    return VV, HH, p / p.sum()
+    return VV, HH, np.exp(log_softmax(-_energy(VV, HH, W, b, c)))
 
 
 def _conditional_mean(target, given, values, p):
@@ -148,7 +147,7 @@ def is_minus_log_sum_over_h(rbm):
     want = []
     for v in V:
         e = -_energy(np.repeat(v[None], len(H), axis=0), H, W, b, c)
-        want.append(-(e.max() + np.log(np.exp(e - e.max()).sum())))
+        want.append(-logsumexp(e))
     assert_close(student.free_energy(V, W, b, c), np.array(want), "free_energy(v) over all v")
 
 

@@ -26,6 +26,7 @@ from scipy import integrate
 
 from tinygen.autograd import Function
 from tinygen.exercises.checks import assert_close
+from tinygen.numerics import log_softmax, logsumexp
 from tinygen.testing import check_grads
 
 
@@ -222,16 +223,6 @@ def elbo(log_p_z, log_p_x_given_z, q):
 
 
 # %% grader="elbo"
-def _softmax(a):
-    e = np.exp(a - a.max())
-    return e / e.sum()
-
-
-def _logsumexp(a):
-    m = a.max()
-    return m + np.log(np.sum(np.exp(a - m)))
-
-
 def _kl(q, log_r):
     """KL(q ‖ r) for probability vectors, r given by its logs; 0 · log 0 = 0."""
     s = q > 0
@@ -243,18 +234,18 @@ def _models(draw, max_k=6):
     """(log p(z), log p(x|z), q) for a latent with K values; q has some exact zeros."""
     k = draw(st.integers(1, max_k), label="K")
     logits = draw(_arrays((k,), -4.0, 4.0), label="prior logits")
-    log_p_z = np.log(_softmax(logits))
+    log_p_z = log_softmax(logits)
     log_lik = draw(_arrays((k,), -10.0, 0.0), label="log p(x|z)")
     q_logits = draw(_arrays((k,), -4.0, 4.0), label="q logits")
     keep = draw(hnp.arrays(bool, (k,)), label="support of q")
     keep[draw(st.integers(0, k - 1), label="kept")] = True
-    q = np.where(keep, _softmax(np.where(keep, q_logits, -np.inf)), 0.0)
+    q = np.where(keep, np.exp(log_softmax(np.where(keep, q_logits, -np.inf))), 0.0)
     return log_p_z, log_lik, q
 
 
 def _evidence_and_posterior(log_p_z, log_lik):
     log_joint = log_p_z + log_lik
-    log_px = _logsumexp(log_joint)
+    log_px = logsumexp(log_joint)
     return log_px, log_joint - log_px
 
 
