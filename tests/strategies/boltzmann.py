@@ -12,7 +12,14 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-__all__ = ["SCALES", "param_arrays", "symmetric_zero_diag", "boltzmann_machines", "gaussian_rbms"]
+__all__ = [
+    "SCALES",
+    "param_arrays",
+    "symmetric_zero_diag",
+    "boltzmann_machines",
+    "gaussian_rbms",
+    "dbms",
+]
 
 #: multipliers of the unit-interval parameters (large magnitudes included)
 SCALES = (0.1, 1.0, 3.0, 8.0)
@@ -69,3 +76,22 @@ def gaussian_rbms(draw, min_visible=1, max_visible=3, min_hidden=1, max_hidden=4
         sigma=draw(sig),
     )
     return rbm
+
+
+@st.composite
+def dbms(draw, max_visible=4, max_hidden1=4, max_hidden2=3, scales=SCALES):
+    """A float64 :class:`~tinygen.models.dbm.DBM` (1–``max_*`` units per layer) with random
+    W¹, W², b, c¹, c² scaled as :data:`SCALES` (or ``scales``)."""
+    from tinygen.models.dbm import DBM
+
+    nv = draw(st.integers(1, max_visible))
+    n1 = draw(st.integers(1, max_hidden1))
+    n2 = draw(st.integers(1, max_hidden2))
+    scale = draw(st.sampled_from(scales))
+    dbm = DBM(nv, n1, n2, dtype=np.float64, random_state=0)
+    dbm.W1 = draw(param_arrays((nv, n1), scale))
+    dbm.W2 = draw(param_arrays((n1, n2), scale))
+    dbm.b = draw(param_arrays((nv,), scale))
+    dbm.c1 = draw(param_arrays((n1,), scale))
+    dbm.c2 = draw(param_arrays((n2,), scale))
+    return dbm

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 
-from tests.strategies.boltzmann import SCALES, boltzmann_machines, gaussian_rbms
+from tests.strategies.boltzmann import SCALES, boltzmann_machines, dbms, gaussian_rbms
 
 
 @given(boltzmann_machines(max_visible=4, max_hidden=3))
@@ -39,3 +39,13 @@ def test_large_magnitudes_are_generated():
 
     collect()
     assert max(seen) > 2.0 and min(seen) < 0.2
+
+
+@given(dbms(max_visible=4, max_hidden1=4, max_hidden2=3))
+def test_dbms_are_valid(dbm):
+    sizes = (dbm.n_visible, dbm.n_hidden1, dbm.n_hidden2)
+    assert 1 <= sizes[0] <= 4 and 1 <= sizes[1] <= 4 and 1 <= sizes[2] <= 3
+    assert dbm.W1.shape == sizes[:2] and dbm.W2.shape == sizes[1:]
+    assert dbm.b.shape == (sizes[0],) and dbm.c1.shape == (sizes[1],) and dbm.c2.shape == (sizes[2],)
+    params = np.concatenate([np.ravel(getattr(dbm, k)) for k in ("W1", "W2", "b", "c1", "c2")])
+    assert params.dtype == np.float64 and np.all(np.abs(params) <= max(SCALES))

@@ -1,11 +1,12 @@
 """The models, one concept per file.
 
-Energy-based (``lessons/rbm.py``): :class:`BoltzmannMachine`, :class:`RBM`,
-:class:`GaussianBernoulliRBM`, :class:`DBN`. Latent-variable models on the autograd core
-(``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`, :class:`CVAE`, and the
-closed-form :class:`LinearGaussian` model used to check the ELBO. Autoregressive (fully
-visible belief networks, exact likelihoods): :class:`FVSBN`, :class:`NADE`,
-:class:`PixelCNN`, :class:`GatedPixelCNN`.
+Energy-based (``lessons/rbm.py``, ``lessons/dbm.py``): :class:`BoltzmannMachine`,
+:class:`RBM`, :class:`GaussianBernoulliRBM`, :class:`DBN`, :class:`DBM`. Latent-variable
+models on the autograd core (``lessons/vae.py``): :class:`Autoencoder`, :class:`VAE`,
+:class:`CVAE`, and the closed-form :class:`LinearGaussian` model used to check the ELBO.
+Autoregressive (fully visible belief networks, exact likelihoods): :class:`FVSBN`,
+:class:`NADE`, :class:`PixelCNN`, :class:`GatedPixelCNN`, :class:`PixelRNN`. Directed,
+with a recognition model: :class:`SigmoidBeliefNet`.
 
 Classes are imported on first use, so ``import tinygen.models`` stays cheap.
 """
@@ -19,6 +20,7 @@ _WHERE = {
     "RBM": "rbm",
     "GaussianBernoulliRBM": "gaussian_rbm",
     "DBN": "dbn",
+    "DBM": "dbm",
     "Autoencoder": "autoencoder",
     "VAE": "vae",
     "CVAE": "cvae",

@@ -14,7 +14,7 @@ has E[w] = Z_B / Z_A, so log Ẑ_B = log Z_A + log( (1/M) Σ_m w⁽ᵐ⁾ ).
 This module holds the pieces shared by the RBM and the DBN: the base-rate model fitted to
 the data marginals, the annealing schedule of Salakhutdinov & Murray (2008), the
 log-mean-exp estimate with its ±3σ interval, a generic AIS driver, and the RBM-specific
-annealing (:func:`rbm_ais`).
+annealing (:func:`rbm_ais`) and the deep Boltzmann machine's (:func:`dbm_ais`).
 
 References
 ----------
@@ -42,6 +42,7 @@ __all__ = [
     "ais_estimate",
     "run_ais",
     "rbm_ais",
+    "dbm_ais",
 ]
 
 
@@ -285,3 +286,79 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
         v = u
     log_z, interval = ais_estimate(log_w, base_rate_log_partition(b_A64, n_hidden))
     return (log_z, interval, log_w) if return_log_w else (log_z, interval)
+
+
+def dbm_ais(W1, W2, b, c1, c2, b_A, n_betas=14500, n_runs=100, rng=None, betas=None):
+    r"""AIS estimate of a two-layer DBM's log Z (Salakhutdinov & Hinton 2009, §4).
+
+    The intermediate models have energy E_β = β E_DBM − (1 − β) b_Aᵀv: at β = 0 the visible
+    units are the base-rate model and h¹, h² free, so Z_A = 2^{n_1 + n_2} Π_i (1 + e^{b_A,i}).
+    The AIS state is h¹ alone, v and h² being summed out in closed form:
+
+    .. math::
+
+        \log p^*_\beta(h^1) = \beta\, c^{1\top} h^1
+            + \sum_i \operatorname{softplus}\big((1-\beta) b_{A,i}
+                + \beta (b_i + W^1_{i,:} h^1)\big)
+            + \sum_k \operatorname{softplus}\big(\beta (c^2_k + h^{1\top} W^2_{:,k})\big).
+
+    The transition T_β is one two-block Gibbs sweep of E_β: v ~ σ((1−β)b_A + β(b + W¹h¹)),
+    h² ~ σ(β(c² + h¹ᵀW²)), then h¹ ~ σ(β(c¹ + vᵀW¹ + W²h²)); it leaves p_β(h¹) invariant.
+
+    Parameters
+    ----------
+    W1 : array of shape (n_visible, n_hidden1)
+    W2 : array of shape (n_hidden1, n_hidden2)
+    b, c1, c2 : arrays of shapes (n_visible,), (n_hidden1,), (n_hidden2,)
+    b_A : array of shape (n_visible,)
+        Visible biases of the base-rate model (:func:`base_rate` of the training data).
+    n_betas, n_runs, rng, betas
+        As :func:`rbm_ais`.
+
+    Returns
+    -------
+    log_z : float
+    interval : (float, float)
+        log(Ẑ ∓ 3σ̂), see :func:`ais_estimate`.
+    """
+    rng = as_generator(rng)
+    xp = backend.get_array_module(W1)
+    dt = W1.dtype
+    betas = ais_betas(n_betas) if betas is None else np.asarray(betas, dtype=np.float64)
+    if betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) < 0):
+        raise ValueError("betas must increase from 0 to 1")
+    M = int(n_runs)
+    if M < 2:
+        raise ValueError(f"n_runs must be at least 2 (for the interval), got {n_runs}")
+    n_hidden1, n_hidden2 = W2.shape
+    b_A64 = np.asarray(b_A, dtype=np.float64)
+    bA = xp.asarray(b_A64.astype(dt))
+    c1_64 = backend.to_numpy(c1).astype(np.float64)
+
+    def log_p_star(pre_v, pre_2, lin, beta):
+        """log p*_β(h¹) from the β-free pieces pre_v = b + W¹h¹, pre_2 = c² + h¹ᵀW², lin = c¹ᵀh¹."""
+        return (beta * lin + softplus((1.0 - beta) * b_A64 + beta * pre_v).sum(axis=1)
+                + softplus(beta * pre_2).sum(axis=1))
+
+    h1 = (uniform(rng, (M, n_hidden1), dt) < 0.5).astype(dt)  # p_0(h¹) is uniform
+    log_w = np.zeros(M)
+    for k in range(1, len(betas)):
+        beta, prev = betas[k], betas[k - 1]
+        pre_v = h1 @ W1.T
+        pre_v += b
+        pre_2 = h1 @ W2
+        pre_2 += c2
+        pv64 = backend.to_numpy(pre_v).astype(np.float64)
+        p264 = backend.to_numpy(pre_2).astype(np.float64)
+        lin = backend.to_numpy(h1).astype(np.float64) @ c1_64
+        log_w += log_p_star(pv64, p264, lin, beta) - log_p_star(pv64, p264, lin, prev)
+        # transition at β_k: (v, h²) | h¹, then h¹ | (v, h²)
+        bt = dt.type(beta)
+        pre_v *= bt
+        pre_v += dt.type(1.0 - beta) * bA
+        v = (uniform(rng, pre_v.shape, dt) < sigmoid(pre_v)).astype(dt)
+        h2 = (uniform(rng, pre_2.shape, dt) < sigmoid(bt * pre_2)).astype(dt)
+        pre_1 = v @ W1 + h2 @ W2.T
+        pre_1 += c1
+        h1 = (uniform(rng, pre_1.shape, dt) < sigmoid(bt * pre_1)).astype(dt)
+    return ais_estimate(log_w, base_rate_log_partition(b_A64, n_hidden1 + n_hidden2))
