@@ -45,6 +45,7 @@ _CHARS = {
     "∞": r"\infty ", "∝": r"\propto ", "∼": r"\sim ", "½": r"\tfrac12 ", "…": r"\dots ",
     "∇": r"\nabla ", "ℓ": r"\ell ", "ᵀ": r"^\top ", "%": r"\%", "#": r"\#", "&": r"\&",
     "⌊": r"\lfloor ", "⌋": r"\rfloor ", "∘": r"\circ ", "⊗": r"\otimes ",
+    "𝓛": r"\mathcal{L} ", "μ": r"\mu ",
 }
 _SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵇⁱʲᵏⁿᵐˣ", "0123456789-+bijknmx"))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₋₊ᵢⱼₖₙₘₜ", "0123456789-+ijknmt"))
@@ -66,9 +67,12 @@ def to_tex(line: str) -> str:
 
     parts = re.split(r"(\\texttt\{[^}]*\})", s)
     s = "".join(p if p.startswith(r"\texttt") else _WORD.sub(word, p) for p in parts)
-    for table, mark in ((_SUP, "^"), (_SUB, "_")):  # runs of ⁻¹ or ᵢⱼ as ^{-1}, _{ij}
+    # runs of ⁻¹ or ᵢⱼ as ^{-1}, _{ij}; a transpose right after a superscript joins it
+    # (c¹ᵀ → c^{1\top}: TeX refuses the double superscript c^{1}^\top)
+    sup_t = {**_SUP, "ᵀ": r"\top "}
+    for chars, table, mark, tail in ((_SUP, sup_t, "^", "ᵀ?"), (_SUB, _SUB, "_", "")):
         s = re.sub(
-            "[" + "".join(table) + "]+",
+            "[" + "".join(chars) + "]+" + tail,
             lambda m, t=table, k=mark: k + "{" + "".join(t[c] for c in m.group()) + "}",
             s,
         )

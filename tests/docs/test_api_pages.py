@@ -10,6 +10,12 @@ def test_unicode_equations_become_tex():
     assert r"\odot" in tex and r"^\top" in tex and "a^{b-1}" in tex and "v_{i}" in tex
 
 
+def test_a_transpose_after_a_superscript_is_one_superscript():
+    tex = to_tex("𝓛 = c¹ᵀμ¹ + h¹ᵀW²h² + vᵀW¹")
+    assert r"c^{1\top }" in tex and r"h^{1\top }" in tex and "}^" not in tex
+    assert r"\mathcal{L}" in tex and r"\mu" in tex and r"v^\top" in tex
+
+
 def test_prose_words_in_an_equation_are_text_and_subscripts_stay():
     tex = to_tex("F(v) = −vᵀb for every v_ij")
     assert r"\text{for}" in tex and r"\text{every}" in tex and "v_ij" in tex
