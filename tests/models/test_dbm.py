@@ -284,9 +284,10 @@ def test_save_load_round_trip(tmp_path):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(dbm, name))
     np.testing.assert_array_equal(loaded.base_rate_, dbm.base_rate_)
     assert loaded.epochs_done_ == 2 and loaded.n_hidden2 == 2
+    assert loaded.history_ == dbm.history_
     assert loaded.log_partition_exact() == pytest.approx(dbm.log_partition_exact())
     np.savez(tmp_path / "other.npz", W=np.zeros(3))
-    with pytest.raises(ValueError, match="not a DBM checkpoint"):
+    with pytest.raises(CheckpointError, match="not a DBM checkpoint"):
         DBM.load(tmp_path / "other.npz")
     (tmp_path / "broken.npz").write_bytes(b"not a zip file")
     with pytest.raises(CheckpointError):

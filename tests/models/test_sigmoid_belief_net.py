@@ -1,4 +1,7 @@
-"""SigmoidBeliefNet: exact likelihood, ancestral sampling, importance-sampled bound, learning."""
+"""SigmoidBeliefNet: exact likelihood, ancestral sampling, importance-sampled bound, learning,
+checkpoints, divergence, progress bar."""
+
+import copy
 
 import numpy as np
 import pytest
@@ -7,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from tinygen.data import bars_and_stripes
+from tinygen.io import CheckpointError
 from tinygen.models._enumerate import all_binary
 from tinygen.models.sigmoid_belief_net import SigmoidBeliefNet
 
@@ -84,3 +88,68 @@ def test_bad_input_is_a_clear_error():
         net.fit(np.zeros((2, 4)), method="cd")
     with pytest.raises(ValueError, match="log_prob_is"):
         SigmoidBeliefNet([2, 21]).log_prob_exact(np.zeros((1, 2)))
+
+
+def test_save_load_round_trip_gives_the_same_log_joint(tmp_path):
+    net = _random_net([5, 3, 2], 4)
+    net.history_ = [-3.5, -3.25]
+    path = net.save(tmp_path / "sbn")  # the suffix is added
+    assert path == tmp_path / "sbn.npz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sbn.npz"]  # no temp file left
+    loaded = SigmoidBeliefNet.load(path)
+    V, H = net.sample(50, random_state=1, return_hidden=True)
+    np.testing.assert_array_equal(loaded.log_joint(V, H), net.log_joint(V, H))
+    assert loaded.layer_sizes == [5, 3, 2] and loaded.history_ == [-3.5, -3.25]
+    for name in ("W", "c", "R", "d"):
+        for a, b in zip(getattr(loaded, name), getattr(net, name)):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.b, net.b)
+    # and it trains on from there
+    loaded.fit(all_binary(5), n_epochs=1, random_state=0)
+    assert len(loaded.history_) == 3
+
+
+def test_loading_a_foreign_corrupt_or_mismatched_file_is_a_clear_error(tmp_path):
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, W=np.zeros((3, 2)), **{"class": np.array("RBM")})
+    with pytest.raises(CheckpointError, match=r"foreign\.npz is not a SigmoidBeliefNet"):
+        SigmoidBeliefNet.load(foreign)
+    good = SigmoidBeliefNet([4, 3], random_state=0).save(tmp_path / "good.npz").read_bytes()
+    bad = tmp_path / "truncated.npz"
+    bad.write_bytes(good[: len(good) // 2])
+    with pytest.raises(CheckpointError, match=r"truncated\.npz is corrupt"):
+        SigmoidBeliefNet.load(bad)
+    with pytest.raises(FileNotFoundError, match="nope"):
+        SigmoidBeliefNet.load(tmp_path / "nope.npz")
+    with np.load(tmp_path / "good.npz") as z:
+        arrays = dict(z)
+    arrays["W0"] = np.zeros((4, 2))
+    np.savez(tmp_path / "shape.npz", **arrays)
+    with pytest.raises(CheckpointError, match=r"W0 has shape \(4, 2\), expected \(4, 3\)"):
+        SigmoidBeliefNet.load(tmp_path / "shape.npz")
+
+
+def test_a_diverging_fit_restores_the_last_completed_epoch_and_says_lower_lr():
+    # every step is bounded (|Δθ| ≤ lr · fan-in), so only an absurd lr overflows: this one
+    # takes the parameters past the float64 range in the third epoch
+    net = SigmoidBeliefNet([9, 4], random_state=0)
+    seen = []
+
+    def keep(model, epoch):
+        seen.append((epoch, copy.deepcopy([model.W, model.c, model.b, model.R, model.d])))
+
+    with pytest.raises(FloatingPointError, match="lower lr") as exc:
+        net.fit(bars_and_stripes(3), n_epochs=5, batch_size=14, lr=1e307, random_state=0,
+                callback=keep)
+    assert "epoch 3" in str(exc.value)
+    assert [e for e, _ in seen] == [0, 1] and len(net.history_) == 2
+    W, c, b, R, d = seen[-1][1]
+    for got, want in zip([*net.W, *net.c, net.b, *net.R, *net.d], [*W, *c, b, *R, *d]):
+        np.testing.assert_array_equal(got, want)
+    assert all(np.isfinite(w).all() for w in net.W)
+
+
+def test_the_progress_bar_is_off_by_default(capsys):
+    SigmoidBeliefNet([9, 4], random_state=0).fit(bars_and_stripes(3), n_epochs=3)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

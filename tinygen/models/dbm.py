@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import backend
-from ..io import load_npz, save_npz
+from ..io import CheckpointError, load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator, normal, uniform
 from . import ais as _ais
@@ -692,6 +692,8 @@ class DBM:
         if self.chains_ is not None:
             for name, x in zip(("v", "h1", "h2"), self.chains_):
                 arrays["chain_" + name] = backend.to_numpy(x)
+        for name, values in self.history_.items():
+            arrays["history_" + name] = np.asarray(values, dtype=np.float64)
         return save_npz(path, arrays)
 
     @classmethod
@@ -699,8 +701,12 @@ class DBM:
         """Load a model written by :meth:`save` (``allow_pickle=False``)."""
         path = Path(path)
         data = load_npz(path)
-        if str(data.get("class", "")) != "DBM" or "W1" not in data:
-            raise ValueError(f"{path} is not a DBM checkpoint (written by DBM.save)")
+        if str(data.get("class", "")) != "DBM":
+            raise CheckpointError(f"{path} is not a DBM checkpoint (written by DBM.save)")
+        required = (*cls._PARAMS, *("hp_" + n for n in cls._HYPER), "dtype", "epochs_done_")
+        missing = [name for name in required if name not in data]
+        if missing:
+            raise CheckpointError(f"{path} lacks {missing}: written by another version?")
         hp = {name: data["hp_" + name].item() for name in cls._HYPER}
         model = cls(
             hp.pop("n_visible"),
@@ -719,6 +725,9 @@ class DBM:
         model.epochs_done_ = int(data["epochs_done_"])
         if "base_rate_" in data:
             model.base_rate_ = data["base_rate_"].astype(np.float64)
+        for name in model.history_:
+            if "history_" + name in data:
+                model.history_[name] = data["history_" + name].tolist()
         if "chain_v" in data:
             model.chains_ = tuple(
                 backend.asarray(data["chain_" + n], model.dtype) for n in ("v", "h1", "h2")

@@ -24,8 +24,12 @@ Bornschein, J. & Bengio, Y. (2015). Reweighted wake-sleep. ICLR.
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import numpy as np
 
+from ..io import CheckpointError, load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator
 from ._common import binary_error
@@ -66,6 +70,8 @@ class SigmoidBeliefNet:
     history_ : list of float
         Mean importance-sampled log p̂_k(v) of the training batches, per epoch.
     """
+
+    _PARAMS = ("W", "c", "b", "R", "d")
 
     def __init__(self, layer_sizes, random_state=None):
         sizes = [int(n) for n in layer_sizes]
@@ -177,39 +183,163 @@ class SigmoidBeliefNet:
             self.R[l] += lr * (xs[l].T @ err)
             self.d[l] += lr * err.sum(axis=0)
 
+    def _epoch(self, X, method, batch_size, lr, k, rng):
+        """One pass of mini-batch updates over ``X``; the mean log p̂_k(v) of its batches.
+
+        Stops early (returning a non-finite mean) as soon as a batch's estimate is not finite.
+        """
+        order = rng.permutation(len(X))
+        scores = []
+        for start in range(0, len(X), batch_size):
+            v = X[order[start : start + batch_size]]
+            n = len(v)
+            vk = np.repeat(v[None], k, axis=0)
+            H, log_q = self.sample_q(vk, rng)
+            log_w = self.log_joint(vk, H) - log_q  # (k, n)
+            scores.append(float(np.mean(logsumexp(log_w, axis=0) - np.log(k))))
+            if not np.isfinite(scores[-1]):
+                break
+            w = np.exp(log_w - logsumexp(log_w, axis=0, keepdims=True))
+            flat = [x.reshape(k * n, -1) for x in (vk, *H)]
+            weights = w.reshape(-1) / n
+            self._generative_step(flat, weights, lr)
+            if method == "rws":
+                self._recognition_step(flat, weights, lr)
+            dream_v, dream_h = self.sample(n, random_state=rng, return_hidden=True)
+            self._recognition_step([dream_v, *dream_h], np.full(n, 1.0 / n), lr)
+        return float(np.mean(scores))
+
     def fit(self, X, method="rws", n_epochs=10, batch_size=20, lr=0.1, k=5,
-            random_state=None):
+            random_state=None, verbose=False, callback=None):
         """Train by ``"wake_sleep"`` or reweighted wake-sleep ``"rws"`` (k samples of q).
 
         Wake-sleep: wake, h ~ q(h|v) and a step on log p(v, h); sleep, (v, h) ~ p and a step on
         log q(h|v). RWS: k samples h_s ~ q(h|v) with w̃_s = softmax_s(log p(v,h_s) − log
         q(h_s|v)); steps on Σ_s w̃_s log p(v, h_s) and Σ_s w̃_s log q(h_s|v) (the q wake phase),
-        plus the sleep phase for q.
+        plus the sleep phase for q. Each step is the delta rule Δθ = lr · Σ_s w_s (x − σ(a)) ·
+        parents, with the weights w_s summing to 1 over a mini-batch.
+
+        Repeated calls continue from the current parameters. If an epoch makes a parameter
+        or the log-likelihood estimate NaN or infinite, the parameters of the last completed
+        epoch are restored before the FloatingPointError is raised, so nothing learnt is lost.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_visible) with 0/1 entries
+        method : {"rws", "wake_sleep"}, default "rws"
+        n_epochs : int, default 10
+            Passes over ``X``.
+        batch_size : int, default 20
+        lr : float, default 0.1
+            Step size of every update.
+        k : int, default 5
+            Samples of q(h|v) per data point (RWS; wake-sleep draws 1).
+        random_state : None, int or Generator
+            Shuffling and sampling (default the model's own generator).
+        verbose : bool, default False
+            Show a tqdm progress bar over the epochs (quiet anyway when stderr is not a
+            terminal).
+        callback : callable ``f(model, epoch)``, optional
+            Called after every epoch (0-based within this call), e.g. to save a checkpoint.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        FloatingPointError
+            The parameters or the estimate log p̂_k(v) of an epoch became NaN or infinite;
+            the model holds the parameters of the last completed epoch.
         """
+        from tqdm.auto import tqdm
+
         if method not in ("wake_sleep", "rws"):
             raise ValueError(f"method must be 'wake_sleep' or 'rws', got {method!r}")
         X = self._check_v(X)
         rng = self._generator(random_state)
         kk = 1 if method == "wake_sleep" else int(k)
-        for _ in range(int(n_epochs)):
-            order = rng.permutation(len(X))
-            scores = []
-            for start in range(0, len(X), batch_size):
-                v = X[order[start : start + batch_size]]
-                n = len(v)
-                vk = np.repeat(v[None], kk, axis=0)
-                H, log_q = self.sample_q(vk, rng)
-                log_w = self.log_joint(vk, H) - log_q  # (kk, n)
-                scores.append(float(np.mean(logsumexp(log_w, axis=0) - np.log(kk))))
-                w = np.exp(log_w - logsumexp(log_w, axis=0, keepdims=True))
-                flat = [x.reshape(kk * n, -1) for x in (vk, *H)]
-                weights = w.reshape(-1) / n
-                self._generative_step(flat, weights, lr)
-                if method == "rws":
-                    self._recognition_step(flat, weights, lr)
-                dream_v, dream_h = self.sample(n, random_state=rng, return_hidden=True)
-                self._recognition_step([dream_v, *dream_h], np.full(n, 1.0 / n), lr)
-            if not np.isfinite(scores[-1]):
-                raise FloatingPointError("the log-likelihood estimate became NaN; lower lr")
-            self.history_.append(float(np.mean(scores)))
+        bar = tqdm(range(int(n_epochs)), desc="SBN", disable=None if verbose else True,
+                   leave=False)
+        for epoch in bar:
+            good = self._snapshot()
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                score = self._epoch(X, method, int(batch_size), lr, kk, rng)
+            if not (np.isfinite(score) and self._finite()):
+                self._restore(good)
+                raise FloatingPointError(
+                    f"the sigmoid belief net's parameters or log-likelihood estimate became "
+                    f"NaN or infinite in epoch {epoch + 1} (method={method!r}, lr={lr:g}); the "
+                    f"parameters of the last completed epoch are restored: lower lr (e.g. "
+                    f"lr={lr / 10:g}) and fit again"
+                )
+            self.history_.append(score)
+            bar.set_postfix(log_p=f"{score:.2f}")
+            if callback is not None:
+                callback(self, epoch)
         return self
+
+    def _snapshot(self):
+        """Copies of every parameter, for :meth:`_restore`."""
+        return {name: copy.deepcopy(getattr(self, name)) for name in self._PARAMS}
+
+    def _restore(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    def _finite(self):
+        """Whether every parameter is finite."""
+        return all(np.isfinite(a).all() for a in self._arrays().values())
+
+    # --- persistence ---------------------------------------------------------------
+
+    def _arrays(self):
+        """name → parameter array: ``W0``, ``W1``, …, ``c0``, …, ``b``, ``R0``, …, ``d0``, …"""
+        arrays = {"b": self.b}
+        for name in ("W", "c", "R", "d"):
+            arrays.update({f"{name}{l}": a for l, a in enumerate(getattr(self, name))})
+        return arrays
+
+    def save(self, path):
+        """Write the layer sizes, parameters and ``history_`` to ``path`` (.npz), atomically.
+
+        Through :func:`tinygen.io.save_npz` (a temporary file renamed over ``path``; a
+        ``.npz`` suffix is added when missing); returns the path written.
+        """
+        arrays = {
+            "class": np.array(type(self).__name__),
+            "layer_sizes": np.asarray(self.layer_sizes, dtype=np.int64),
+            "history_": np.asarray(self.history_, dtype=np.float64),
+            **self._arrays(),
+        }
+        return save_npz(path, arrays)
+
+    @classmethod
+    def load(cls, path, random_state=None):
+        """Load a net written by :meth:`save` (``allow_pickle=False``).
+
+        Raises :class:`tinygen.io.CheckpointError` (a ``ValueError``; for a missing file also
+        a ``FileNotFoundError``) naming the file when it is missing, corrupt, written by
+        another model, or holds an array of the wrong shape.
+        """
+        path = Path(path)
+        data = load_npz(path)
+        if str(data.get("class", "")) != cls.__name__ or "layer_sizes" not in data:
+            raise CheckpointError(
+                f"{path} is not a {cls.__name__} checkpoint (written by {cls.__name__}.save)"
+            )
+        model = cls(data["layer_sizes"].tolist(), random_state=random_state)
+        for name, want in model._arrays().items():
+            if name not in data:
+                raise CheckpointError(f"{path} lacks {name}: the file is damaged or not a net")
+            if data[name].shape != want.shape:
+                raise CheckpointError(
+                    f"{path}: {name} has shape {data[name].shape}, expected {want.shape} for "
+                    f"layer_sizes {model.layer_sizes}"
+                )
+            want[...] = data[name]  # into the fresh model's own (float64) arrays
+        model.history_ = [float(x) for x in data.get("history_", [])]
+        return model
+
+    def __repr__(self):
+        return f"SigmoidBeliefNet(layer_sizes={self.layer_sizes})"

@@ -4,11 +4,19 @@ samples of ``tinygen sample MODEL``. (Not a plug-in: the leading underscore keep
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["find_checkpoint", "save_samples", "save_npy"]
+__all__ = ["find_checkpoint", "save_samples", "save_npy", "square_shape"]
+
+
+def square_shape(n_pixels):
+    """(side, side) when ``n_pixels`` is a square (784 → (28, 28)), else (1, n_pixels): the
+    picture shape of a model's flat visible vector."""
+    side = math.isqrt(int(n_pixels))
+    return (side, side) if side * side == n_pixels else (1, int(n_pixels))
 
 
 def find_checkpoint(path, filename, model, fallback=None):
