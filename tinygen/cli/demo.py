@@ -8,7 +8,7 @@ from pathlib import Path
 from .lesson import run_lesson
 
 #: the lessons of the tour, in order (missing ones are skipped)
-DEMO = ("tour", "autograd", "rbm", "vae", "gan", "autoregressive")
+DEMO = ("tour", "autograd", "rbm", "dbm", "vae", "gan", "autoregressive")
 
 
 def add_parser(sub) -> None:
