@@ -1,7 +1,8 @@
-"""PixelRNN (Row LSTM): the default architecture, the Row LSTM's equations against a NumPy
-loop, causality for random weights, kernels and depths (property tests), the triangular
-receptive field, gradients, exact normalisation and sampling on tiny images, the cached
-row-by-row sampler against full recomputation, completion, training, bad input and
+"""PixelRNN (Row LSTM and Diagonal BiLSTM): the default architecture, both layers'
+equations against NumPy loops, causality for random weights, kernels and depths (property
+tests, both layers), the Row LSTM's triangular receptive field and the Diagonal BiLSTM's
+whole past but one pixel, gradients, exact normalisation and sampling on tiny images, the
+cached samplers against full recomputation, completion, training, bad input and
 checkpoints."""
 
 import numpy as np
@@ -17,15 +18,18 @@ from tinygen.data import bars_and_stripes
 from tinygen.io import CheckpointError
 from tinygen.models._autoregressive import AutoregressiveModel
 from tinygen.models._enumerate import all_binary
-from tinygen.models.pixelrnn import PixelRNN, RowLSTM
-from tinygen.nn import MaskedConv2d
+from tinygen.models.pixelrnn import DiagonalBiLSTM, PixelRNN, RowLSTM, skew, unskew
+from tinygen.nn import Conv2d, MaskedConv2d
 from tinygen.numerics import sigmoid
 from tinygen.rng import as_generator, uniform
 from tinygen.testing import check_grads
 
+LAYERS = pytest.mark.parametrize("layer", ["row", "diagonal"])
+
 
 def tiny(cfg, shape=None, **kw):
-    """A float64 PixelRNN from a :func:`pixelcnn_configs` draw (n_blocks + 1 Row LSTMs)."""
+    """A float64 PixelRNN from a :func:`pixelcnn_configs` draw (n_blocks + 1 LSTM layers,
+    Row LSTMs unless ``layer="diagonal"`` is passed)."""
     return PixelRNN(
         random_state=cfg["seed"],
         image_shape=shape or (cfg["side"], cfg["side"]),
@@ -117,13 +121,90 @@ def test_row_lstm_is_the_papers_recurrence():
     np.testing.assert_allclose(np.concatenate(out, axis=2), want, rtol=1e-12, atol=1e-12)
 
 
+def test_the_diagonal_layer_is_the_papers():
+    """layer="diagonal": Diagonal BiLSTMs of two directions, each a 1 × 1 input-to-state and
+    a 2 × 1 state-to-state convolution (§3.2), the same mask-A input and output head; the
+    default is still the Row LSTM, with the same weights as before."""
+    m = PixelRNN(random_state=0, image_shape=(6, 6), layer="diagonal")
+    assert m.get_config()["layer"] == "diagonal" and PixelRNN().layer == "row"
+    assert m.input_conv.mask_type == "A" and m.input_conv.kernel_size == (7, 7)
+    assert len(m.layers) == 2
+    for layer in m.layers:
+        assert isinstance(layer, DiagonalBiLSTM)
+        for d in (layer.left, layer.right):
+            i2s, s2s = d.input_to_state, d.state_to_state
+            assert type(i2s) is Conv2d and i2s.kernel_size == (1, 1)
+            assert (i2s.in_channels, i2s.out_channels) == (32, 64)
+            assert type(s2s) is Conv2d and s2s.kernel_size == (2, 1) and s2s.bias is None
+            assert (s2s.in_channels, s2s.out_channels) == (16, 64)
+        assert layer.output.kernel_size == (1, 1) and layer.output.out_channels == 32
+    assert not np.array_equal(m.layers[0].left.state_to_state.weight.numpy(),
+                              m.layers[0].right.state_to_state.weight.numpy())
+    assert m.logits(np.zeros((2, 1, 6, 6))).shape == (2, 1, 6, 6)
+
+
+def test_skew_shifts_row_r_by_r_columns():
+    x = np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) + 1
+    s = skew(Tensor(x)).numpy()
+    assert s.shape == (2, 3, 4, 7)  # 2W − 1 columns for a square image
+    want = np.zeros_like(s)
+    for r in range(4):
+        want[:, :, r, r : r + 4] = x[:, :, r]
+    np.testing.assert_array_equal(s, want)
+    np.testing.assert_array_equal(unskew(Tensor(s), 4).numpy(), x)
+    tall = np.arange(5 * 2, dtype=np.float64).reshape(1, 1, 5, 2)  # H > W: W + H − 1 columns
+    assert skew(Tensor(tall)).shape == (1, 1, 5, 6)
+    np.testing.assert_array_equal(unskew(skew(Tensor(tall)), 2).numpy(), tall)
+
+
+def test_diagonal_bilstm_is_the_papers_recurrence():
+    """forward(a) against a NumPy loop over the skewed columns of §3.2, written out: in
+    column j of the skewed map, [o, f, i, g] = K^is â(r, j) + K^ss_0 h(r − 1, j − 1) +
+    K^ss_1 h(r, j − 1), c = σ(f) c(r, j − 1) + σ(i) tanh(g), h = σ(o) tanh(c); unskewed; the
+    right-to-left direction the same on the mirrored map, shifted down one row; out =
+    a + Conv1×1(h^→ + S↓h^←). A non-square image, so H ≠ W is covered."""
+    h, n, H, W = 2, 2, 3, 5
+    layer = DiagonalBiLSTM(h, as_generator(0), np.float64)
+    a = np.random.default_rng(1).standard_normal((n, 2 * h, H, W))
+
+    def direction(d, a):
+        Kis, b = d.input_to_state.weight.numpy()[:, :, 0, 0], d.input_to_state.bias.numpy()
+        Kss = d.state_to_state.weight.numpy()[:, :, :, 0]  # (4h, h, 2)
+        S = W + H - 1
+        pre_in = np.zeros((n, 4 * h, H, S))
+        for r in range(H):  # input-to-state, then skew: zero off the image
+            pre_in[:, :, r, r : r + W] = np.einsum("oc,ncw->now", Kis, a[:, :, r]) + b[:, None]
+        hs, cs = np.zeros((n, h, H, S)), np.zeros((n, h, H, S))
+        for j in range(S):
+            for r in range(H):
+                pre = pre_in[:, :, r, j].copy()
+                if j > 0:
+                    if r > 0:
+                        pre += hs[:, :, r - 1, j - 1] @ Kss[:, :, 0].T
+                    pre += hs[:, :, r, j - 1] @ Kss[:, :, 1].T
+                o, f, i, g = (pre[:, k * h : (k + 1) * h] for k in range(4))
+                c_prev = cs[:, :, r, j - 1] if j > 0 else 0.0
+                cs[:, :, r, j] = sigmoid(f) * c_prev + sigmoid(i) * np.tanh(g)
+                hs[:, :, r, j] = sigmoid(o) * np.tanh(cs[:, :, r, j])
+        return np.stack([hs[:, :, r, r : r + W] for r in range(H)], axis=2)  # unskew
+
+    left = direction(layer.left, a)
+    right = direction(layer.right, a[:, :, :, ::-1])[:, :, :, ::-1]
+    down = np.zeros_like(right)
+    down[:, :, 1:] = right[:, :, :-1]
+    Wo, bo = layer.output.weight.numpy()[:, :, 0, 0], layer.output.bias.numpy()
+    want = a + np.einsum("oc,nchw->nohw", Wo, left + down) + bo[None, :, None, None]
+    np.testing.assert_allclose(layer(Tensor(a)).numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+@LAYERS
 @settings(max_examples=15)
 @given(pixelcnn_configs(max_side=5), st.integers(0, 2**31 - 1))
-def test_logit_i_sees_exactly_the_past(cfg, seed):
+def test_logit_i_sees_exactly_the_past(layer, cfg, seed):
     """ℓ_i does not change when any pixel j ≥ i (raster order) changes, for random weights,
     kernel sizes and depths, nor when a random set of later pixels changes at once; and it
     does change for some j < i (weights made positive, so no dependence can hide)."""
-    m = tiny(cfg)
+    m = tiny(cfg, layer=layer)
     D = m.n_visible
     rng = np.random.default_rng(seed)
     X = (rng.random((4, D)) < 0.5).astype(np.float64)
@@ -161,6 +242,46 @@ def test_the_receptive_field_is_the_triangle_above(cfg):
     np.testing.assert_array_equal(receptive_field(m, r, c), want)
 
 
+def raster_past(H, W, r, c):
+    past = np.zeros((H, W), dtype=bool)
+    past[:r] = True
+    past[r, :c] = True
+    return past
+
+
+@settings(max_examples=10)
+@given(pixelcnn_configs(), st.sampled_from([(3, 1), (3, 5), (5, 6), (2, 0)]))
+def test_the_diagonal_field_is_the_whole_past_but_the_last_pixel_above(cfg, pixel):
+    """From one layer on, by gradients: ℓ at (r, c) sees every earlier pixel except
+    (r − 1, W − 1) when c < W − 1 − k₀//2 (that pixel reaches the features only at row r,
+    columns ≥ W − 1 − k₀//2, right of what the layer reads on row r); the last pixel's logit
+    sees the whole past."""
+    H, W = 6, 7
+    (r, c), k0 = pixel, cfg["first_kernel"] // 2
+    m = tiny(cfg, shape=(H, W), layer="diagonal")
+    want = raster_past(H, W, r, c)
+    if c < W - 1 - k0:
+        want[r - 1, W - 1] = False
+    np.testing.assert_array_equal(receptive_field(m, r, c), want)
+    m = tiny(cfg, shape=(H, W), layer="diagonal")
+    np.testing.assert_array_equal(receptive_field(m, H - 1, W - 1), raster_past(H, W, H - 1, W - 1))
+
+
+def test_the_diagonal_field_reaches_what_the_row_triangle_does_not():
+    """One layer, 3 × 3 mask A, k = 3, pixel (4, 1) of a 6 × 7 image: the Row LSTM's triangle
+    ends two columns right of c on the row above and misses the far left of row r; the
+    Diagonal BiLSTM sees all of row r − 1 up to column W − 2, every row further up and all
+    of row r left of c."""
+    H, W, r, c = 6, 7, 4, 1
+    kw = dict(image_shape=(H, W), channels=3, n_layers=1, first_kernel=3, dtype=np.float64)
+    row = receptive_field(PixelRNN(random_state=0, **kw), r, c)
+    diag = receptive_field(PixelRNN(random_state=0, layer="diagonal", **kw), r, c)
+    assert not row[r - 1, c + 2 :].any() and not row[0, W - 1]
+    assert diag[r - 1, : W - 1].all() and diag[: r - 1].all() and diag[r, :c].all()
+    assert (diag & ~row)[r - 1, W - 2] and (diag & ~row)[0, W - 1]
+    assert not (row & ~diag).any()  # the diagonal field contains the triangle
+
+
 def test_logit_gradients_pass_check_grads():
     """End to end in float64: ∂ℓ/∂x, and ∂ℓ/∂K^ss, ∂ℓ/∂K^is of the second Row LSTM."""
     kw = dict(image_shape=(4, 4), channels=2, n_layers=2, first_kernel=3, dtype=np.float64)
@@ -181,23 +302,49 @@ def test_logit_gradients_pass_check_grads():
         check_grads(with_weight, conv.weight.numpy(), name=f"pixelrnn logits({name})")
 
 
-def test_the_chain_rule_normalises_on_a_2x3_image():
-    m = PixelRNN(random_state=4, image_shape=(2, 3), channels=3, first_kernel=3, dtype=np.float64)
+def test_diagonal_logit_gradients_pass_check_grads():
+    """End to end in float64 through the skew, the column loop, the mirror and the shift:
+    ∂ℓ/∂x, and ∂ℓ/∂K^ss, ∂ℓ/∂K^is of both directions of the second Diagonal BiLSTM."""
+    kw = dict(image_shape=(3, 4), channels=2, n_layers=2, first_kernel=3, dtype=np.float64)
+    m = PixelRNN(random_state=0, layer="diagonal", **kw)
+    x = np.random.default_rng(1).random((2, 1, 3, 4))
+    check_grads(m.logits, x, name="diagonal pixelrnn logits(x)")
+    for side in ("left", "right"):
+        for name in ("state_to_state", "input_to_state"):
+            conv = getattr(getattr(m.layers[1], side), name)
+
+            def with_weight(w, conv=conv):
+                saved = conv.__dict__["weight"]
+                conv.__dict__["weight"] = w
+                try:
+                    return m.logits(Tensor(x))
+                finally:
+                    conv.__dict__["weight"] = saved
+
+            check_grads(with_weight, conv.weight.numpy(), name=f"diagonal {side}.{name}")
+
+
+@LAYERS
+def test_the_chain_rule_normalises_on_a_2x3_image(layer):
+    m = PixelRNN(random_state=4, image_shape=(2, 3), channels=3, first_kernel=3, dtype=np.float64,
+                 layer=layer)
     np.testing.assert_allclose(np.exp(m.log_prob(all_binary(6))).sum(), 1.0, rtol=1e-10)
 
 
+@LAYERS
 @settings(max_examples=10)
 @given(pixelcnn_configs(max_side=3))
-def test_the_chain_rule_normalises_over_all_tiny_images(cfg):
-    m = tiny(cfg)
+def test_the_chain_rule_normalises_over_all_tiny_images(layer, cfg):
+    m = tiny(cfg, layer=layer)
     lp = m.log_prob(all_binary(m.n_visible), batch_size=512)
     np.testing.assert_allclose(np.exp(lp).sum(), 1.0, rtol=1e-10)
 
 
+@LAYERS
 @settings(max_examples=5)
 @given(pixelcnn_configs(), st.integers(0, 2**31 - 1))
-def test_samples_follow_the_exact_distribution(cfg, seed):
-    m = tiny(cfg, shape=(2, 3))
+def test_samples_follow_the_exact_distribution(layer, cfg, seed):
+    m = tiny(cfg, shape=(2, 3), layer=layer)
     p = np.exp(m.log_prob(all_binary(6)))
     S = m.sample(4000, random_state=seed).reshape(4000, 6)
     codes = (S @ (2 ** np.arange(5, -1, -1))).astype(int)
@@ -220,11 +367,13 @@ def test_row_steps_from_cached_states_give_the_full_pass_logits(cfg, seed):
         np.testing.assert_allclose(row, full[:, r], rtol=1e-10, atol=1e-10)
 
 
-def test_cached_row_sampling_equals_full_recomputation():
+@LAYERS
+def test_cached_sampling_equals_full_recomputation(layer):
     """sample and complete (random masks, so whole known rows and known row ends occur)
-    draw exactly what ℓ_i recomputed from the whole image every time draws."""
+    draw exactly what ℓ_i recomputed from the whole image every time draws: the Row LSTM's
+    row cache and the Diagonal BiLSTM's pixel-by-pixel one."""
     kw = dict(image_shape=(5, 4), channels=3, n_layers=2, first_kernel=3, dtype=np.float64)
-    m = PixelRNN(random_state=3, **kw)
+    m = PixelRNN(random_state=3, layer=layer, **kw)
     for p in m.parameters():
         p.data *= 2.0  # larger weights: a stale or missing row state changes many draws
     n = 50
@@ -254,9 +403,11 @@ def test_complete_keeps_the_known_half_and_rejects_bad_masks():
         m.complete(X, mask[:, :, :3])
 
 
-def test_fit_lowers_the_nll():
+@LAYERS
+def test_fit_lowers_the_nll(layer):
     X = bars_and_stripes(4)  # 30 patterns of 4 × 4: the optimum is log 30 ≈ 3.40 nats
-    m = PixelRNN(random_state=0, image_shape=(4, 4), channels=8, n_layers=2, first_kernel=3)
+    m = PixelRNN(random_state=0, image_shape=(4, 4), channels=8, n_layers=2, first_kernel=3,
+                 layer=layer)
     before = -m.log_prob(X).mean()
     m.fit(X.reshape(-1, 1, 4, 4), n_epochs=40, batch_size=30, lr=1e-2, random_state=0)
     after = -m.log_prob(X).mean()
@@ -284,10 +435,14 @@ def test_bad_input_is_named():
         PixelRNN(n_layers=0)
     with pytest.raises(ValueError, match="image_shape"):
         PixelRNN(image_shape=(0, 28))
+    with pytest.raises(ValueError, match="layer must be one of"):
+        PixelRNN(layer="diagonal_bilstm")
 
 
-def test_checkpoint_round_trip(tmp_path):
-    m = PixelRNN(random_state=0, image_shape=(3, 3), channels=2, n_layers=2, first_kernel=3)
+@LAYERS
+def test_checkpoint_round_trip(tmp_path, layer):
+    m = PixelRNN(random_state=0, image_shape=(3, 3), channels=2, n_layers=2, first_kernel=3,
+                 layer=layer)
     path = m.save(tmp_path / "pixelrnn")
     for back in (PixelRNN.from_checkpoint(path), AutoregressiveModel.from_checkpoint(path)):
         assert type(back) is PixelRNN and back.get_config() == m.get_config()
