@@ -202,6 +202,17 @@ def run_ais(sample_base, log_unnormalized, transition, betas, rng=None):
     return log_w
 
 
+def _schedule(n_betas, n_runs, betas=None):
+    """(betas, M): the given or default inverse temperatures, checked, and the number of runs."""
+    betas = ais_betas(n_betas) if betas is None else np.asarray(betas, dtype=np.float64)
+    if betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) < 0):
+        raise ValueError("betas must increase from 0 to 1")
+    M = int(n_runs)
+    if M < 2:
+        raise ValueError(f"n_runs must be at least 2 (for the interval), got {n_runs}")
+    return betas, M
+
+
 def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, return_log_w=False):
     r"""AIS estimate of an RBM's log Z from a base-rate RBM (Salakhutdinov & Murray 2008, §4.1).
 
@@ -246,12 +257,7 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
     rng = as_generator(rng)
     xp = backend.get_array_module(W)
     dt = W.dtype
-    betas = ais_betas(n_betas) if betas is None else np.asarray(betas, dtype=np.float64)
-    if betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) < 0):
-        raise ValueError("betas must increase from 0 to 1")
-    M = int(n_runs)
-    if M < 2:
-        raise ValueError(f"n_runs must be at least 2 (for the interval), got {n_runs}")
+    betas, M = _schedule(n_betas, n_runs, betas)
     n_visible, n_hidden = W.shape
     b_A64 = np.asarray(b_A, dtype=np.float64)
     bA = xp.asarray(b_A64.astype(dt))
@@ -291,6 +297,8 @@ def rbm_ais(W, b, c, b_A, n_betas=14500, n_runs=100, rng=None, betas=None, retur
 def dbm_ais(W1, W2, b, c1, c2, b_A, n_betas=14500, n_runs=100, rng=None, betas=None):
     r"""AIS estimate of a two-layer DBM's log Z (Salakhutdinov & Hinton 2009, §4).
 
+    Lesson: ``lessons/dbm.py`` §5.
+
     The intermediate models have energy E_β = β E_DBM − (1 − β) b_Aᵀv: at β = 0 the visible
     units are the base-rate model and h¹, h² free, so Z_A = 2^{n_1 + n_2} Π_i (1 + e^{b_A,i}).
     The AIS state is h¹ alone, v and h² being summed out in closed form:
@@ -324,12 +332,7 @@ def dbm_ais(W1, W2, b, c1, c2, b_A, n_betas=14500, n_runs=100, rng=None, betas=N
     rng = as_generator(rng)
     xp = backend.get_array_module(W1)
     dt = W1.dtype
-    betas = ais_betas(n_betas) if betas is None else np.asarray(betas, dtype=np.float64)
-    if betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) < 0):
-        raise ValueError("betas must increase from 0 to 1")
-    M = int(n_runs)
-    if M < 2:
-        raise ValueError(f"n_runs must be at least 2 (for the interval), got {n_runs}")
+    betas, M = _schedule(n_betas, n_runs, betas)
     n_hidden1, n_hidden2 = W2.shape
     b_A64 = np.asarray(b_A, dtype=np.float64)
     bA = xp.asarray(b_A64.astype(dt))

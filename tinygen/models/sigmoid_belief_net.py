@@ -1,5 +1,7 @@
 """Sigmoid belief network: a directed generative net of binary layers (Neal 1992).
 
+Lesson: ``lessons/dbm.py`` §7 "The sigmoid belief net: the directed counterpart".
+
 Layers x⁰ = v (visible), x¹, …, xᴸ (hidden, xᴸ on top). The generative model is
 
     p(xᴸ_j = 1) = σ(b_j),    p(xˡ_i = 1 | xˡ⁺¹) = σ(cˡ_i + (Wˡ xˡ⁺¹)_i),   l = L−1, …, 0,
