@@ -94,9 +94,9 @@ def test_an_exercise_without_graders_or_markers_is_an_error(tmp_path):
         read_source(_write(tmp_path, no_markers))
 
 
-def test_shipped_scripts_cover_the_five_lessons_with_fifteen_exercises():
+def test_shipped_scripts_cover_the_six_lessons_with_fifteen_exercises():
     names = available_exercises()
-    assert {"autograd", "rbm", "vae", "gan", "autoregressive"} <= set(names)
+    assert {"autograd", "rbm", "vae", "gan", "autoregressive", "dbm"} <= set(names)
     sources = load_sources()
     assert sum(len(s.exercises) for s in sources.values()) >= 15
     for src in sources.values():
