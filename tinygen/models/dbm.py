@@ -40,11 +40,11 @@ import numpy as np
 from .. import backend
 from ..io import CheckpointError, load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
-from ..rng import as_generator, normal, uniform
+from ..rng import as_generator, normal
 from . import ais as _ais
 from ._common import binary_error
-from ._enumerate import MAX_ENUMERATE, iter_binary
-from .rbm import RBM
+from ._enumerate import MAX_ENUMERATE, all_binary, iter_binary
+from .rbm import RBM, _bernoulli_, _tile
 
 __all__ = ["DBM", "DoubledRBM", "bernoulli_entropy"]
 
@@ -56,13 +56,6 @@ def bernoulli_entropy(mu):
         on = np.where(mu > 0, mu * np.log(mu), 0.0)
         off = np.where(mu < 1, (1 - mu) * np.log1p(-mu), 0.0)
     return -(on + off).sum(axis=-1)
-
-
-def _bernoulli_(p, rng, xp):
-    """Replace probabilities ``p`` by samples 1[u < p] in place."""
-    u = uniform(rng, p.shape, p.dtype)
-    xp.less(u, p, out=p)
-    return p
 
 
 class DoubledRBM(RBM):
@@ -450,7 +443,7 @@ class DBM:
         if self.n_hidden1 > 20:
             raise ValueError(f"log_prob_exact enumerates 2**{self.n_hidden1} states; at most 20")
         W1, W2, b, c1, c2 = self._params64()
-        H1 = next(iter_binary(self.n_hidden1, 1 << 20))
+        H1 = all_binary(self.n_hidden1)
         unnorm = (
             (v @ b)[:, None]
             + (H1 @ c1)[None]
@@ -532,7 +525,7 @@ class DBM:
 
     def _init_chains(self):
         xp, n = self._xp, self.n_persistent
-        v = _bernoulli_(sigmoid(xp.tile(self.b[None, :], (n, 1))), self.rng_, xp)
+        v = _bernoulli_(sigmoid(_tile(self.b, n, xp)), self.rng_, xp)
         h1 = xp.zeros((n, self.n_hidden1), dtype=self.dtype)
         h2 = xp.zeros((n, self.n_hidden2), dtype=self.dtype)
         v, h1, h2, _ = self.gibbs(v, h1, h2, k=1)
@@ -642,7 +635,7 @@ class DBM:
         """
         rng = self.rng_ if rng is None else as_generator(rng)
         xp = self._xp
-        v = _bernoulli_(sigmoid(xp.tile(self.b[None, :], (int(n), 1))), rng, xp)
+        v = _bernoulli_(sigmoid(_tile(self.b, n, xp)), rng, xp)
         h1 = xp.zeros((int(n), self.n_hidden1), dtype=self.dtype)
         h2 = xp.zeros((int(n), self.n_hidden2), dtype=self.dtype)
         v, _, _, pv = self.gibbs(v, h1, h2, k=max(1, int(n_gibbs)), rng=rng)
@@ -663,7 +656,7 @@ class DBM:
                 f"mask must have shape {v.shape} or ({self.n_visible},), got {mask.shape}"
             )
         mask = xp.broadcast_to(mask, v.shape)
-        start = _bernoulli_(sigmoid(xp.tile(self.b[None, :], (v.shape[0], 1))), rng, xp)
+        start = _bernoulli_(sigmoid(_tile(self.b, v.shape[0], xp)), rng, xp)
         observed = v
         v = xp.where(mask, start, observed).astype(self.dtype)
         mu1, mu2 = self.mean_field(v)
