@@ -10,9 +10,11 @@ Protocol
   100,000 training points per seed.
 * Model: :class:`tinygen.models.MLPGAN` — G 2 → 128 → 128 → 128 → 2 (ReLU), z ~ N(0, I₂);
   D 2 → 128 → 128 → 128 → 1 (LeakyReLU 0.2); Adam (β₁ = 0.5), batch 256, k = 1, the
-  learning-rate schedule of :data:`SETTINGS`. Three variants: ``minimax``,
+  learning-rate schedule of :data:`SETTINGS`. Three variants by default: ``minimax``,
   ``non_saturating``, and ``non_saturating`` + instance noise (σ₀ of :data:`SETTINGS`,
-  annealed linearly to 0 over the first half of training).
+  annealed linearly to 0 over the first half of training); ``--variants`` adds PacGAN's
+  packed discriminators (``+pack2``, ``+pack4``: D judges m samples at once, its first
+  layer m times as wide, with m × the batch of samples per step).
 * Score (:func:`tinygen.models.gan_scores.mode_coverage`): 2,500 samples; a sample is
   high-quality within 3σ of its nearest centre; a mode is recovered when it is the nearest
   centre of at least one high-quality sample (VEEGAN §5.1; PacGAN's ``MetricLogger``).
@@ -35,7 +37,9 @@ Usage::
     python benchmarks/bench_gan.py --datasets ring --variants non_saturating --seeds 10
     python benchmarks/bench_gan.py --jobs 2 --json runs/bench_gan.json
     python benchmarks/bench_gan.py --dcgan-speed           # DCGAN iteration vs PyTorch (~40 s)
+    python benchmarks/bench_gan.py --datasets grid --variants non_saturating+pack4
     OPENBLAS_NUM_THREADS=2 python benchmarks/bench_gan.py --mnist --time-budget 2400
+    OPENBLAS_NUM_THREADS=2 python benchmarks/bench_gan.py --mnist --pack 2   # PacGAN2
 
 ``--dcgan-speed`` times one DCGAN training iteration (``GAN.fit``'s D step and G step,
 Adam, batch 64 of 28 × 28, width 64) in tinygen and the same architecture in PyTorch CPU,
@@ -86,7 +90,17 @@ from tinygen.cli.models.gan import MIXTURE_DEFAULTS as SETTINGS  # noqa: E402
 
 QUICK = {"n_steps": 3000, "decay_at": 2000}
 
-VARIANTS = ("minimax", "non_saturating", "non_saturating+noise")
+#: The default variants, then PacGAN's packed discriminators (Lin et al., 2018): ``+pack2``
+#: and ``+pack4`` judge 2 or 4 samples at a time, with batch × m samples per step so that
+#: D sees as many inputs (packs) per step as the unpacked GAN.
+DEFAULT_VARIANTS = ("minimax", "non_saturating", "non_saturating+noise")
+VARIANTS = (*DEFAULT_VARIANTS, "non_saturating+pack2", "non_saturating+pack4", "minimax+pack2")
+
+
+def _pack(variant):
+    """m of a ``+packm`` variant; 1 for the others."""
+    tail = variant.split("+")[-1]
+    return int(tail[4:]) if tail.startswith("pack") else 1
 
 
 def dataset(name, seed, n=100_000):
@@ -117,6 +131,7 @@ def build(variant, settings, seed):
         objective=objective,
         instance_noise=noise,
         noise_anneal_steps=settings["n_steps"] // 2,
+        pack=_pack(variant),
         random_state=seed,
     )
 
@@ -130,7 +145,7 @@ def train(name, variant, seed, settings=None, quiet=True):
     gan.fit(
         X,
         n_steps=s["n_steps"],
-        batch_size=s["batch_size"],
+        batch_size=s["batch_size"] * gan.pack,
         lr=lr_schedule(s["lr"], s["lr_final"], s["decay_at"]),
         random_state=seed,
         verbose=not quiet,
@@ -387,7 +402,7 @@ def _score_line(name, s):
 
 
 def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000,
-              noise=0.0, noise_anneal_steps=None):
+              noise=0.0, noise_anneal_steps=None, pack=1):
     """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
 
     Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
@@ -417,7 +432,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     )
     X = binarized_mnist("train").astype(np.float32).reshape(-1, 1, 28, 28)
     gan = DCGAN(n_latent=s["n_latent"], width=s["width"], instance_noise=noise,
-                noise_anneal_steps=noise_anneal_steps, random_state=seed)
+                noise_anneal_steps=noise_anneal_steps, pack=pack, random_state=seed)
     trajectory = []
 
     def callback(step, m):
@@ -447,7 +462,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     gan.fit(
         X,
         n_steps=10**7,
-        batch_size=s["batch_size"],
+        batch_size=s["batch_size"] * pack,  # D sees batch_size packs per step
         lr=s["lr"],
         random_state=seed,
         callback=callback,
@@ -466,10 +481,10 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     )
     result = {
         "settings": {**s, "time_budget": time_budget, "seed": seed, "instance_noise": noise,
-                     "noise_anneal_steps": noise_anneal_steps},
+                     "noise_anneal_steps": noise_anneal_steps, "pack": pack},
         "steps": steps,
         "train_seconds": seconds,
-        "epochs": steps * s["batch_size"] / len(X),
+        "epochs": steps * s["batch_size"] * pack / len(X),
         **scores,
         **ceiling,
         "trajectory": trajectory,
@@ -499,7 +514,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", choices=["ring", "grid"], default=["ring", "grid"])
-    p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS))
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=None, help="generator steps (default SETTINGS)")
@@ -521,13 +536,15 @@ def main(argv=None):
                    help="--mnist: instance noise σ₀ on D's inputs, annealed to 0")
     p.add_argument("--noise-anneal-steps", type=int, default=None,
                    help="--mnist: generator steps over which σ goes from σ₀ to 0")
+    p.add_argument("--pack", type=int, default=1,
+                   help="--mnist: PacGAN's m, images per discriminator input")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"
         if "TINYGEN_DATA" not in os.environ and shared.is_dir():
             os.environ["TINYGEN_DATA"] = str(shared)
         return mnist_run(args.time_budget, args.out, seed=args.first_seed, noise=args.noise,
-                         noise_anneal_steps=args.noise_anneal_steps)
+                         noise_anneal_steps=args.noise_anneal_steps, pack=args.pack)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(

@@ -40,7 +40,7 @@ from tinygen.lessons import setup_lesson
 from tinygen.models.dcgan import DCGAN
 from tinygen.models.gan import MLPGAN, discriminator_loss, generator_loss
 from tinygen.models.gan_scores import N_SAMPLES, mode_coverage
-from tinygen.models.gan_theory import jensen_shannon, optimal_discriminator, value
+from tinygen.models.gan_theory import jensen_shannon, optimal_discriminator, packed, value
 from tinygen.viz import image_grid
 
 L = setup_lesson("gan")
@@ -313,6 +313,46 @@ cgan.fit(Xd, y=yd, n_steps=IMAGE_STEPS, batch_size=32 if L.quick else 64, lr=2e-
 print(f"conditional DCGAN: {IMAGE_STEPS} steps in {time.perf_counter() - t:.1f} s")
 labels = np.repeat(np.arange(10), 8)
 L.saved(image_grid(cgan.sample(80, random_state=0, y=labels)[:, 0], L.path("cgan_by_class.png"), nrow=8, title="conditional DCGAN: one row per digit"))
+
+# %% [markdown]
+# ## 9. Packing: letting $D$ see several samples at once
+#
+# One sample cannot show a lack of diversity: a generator that puts every sample on one
+# good-looking mode passes a one-sample test on each. PacGAN (Lin et al., 2018) gives $D$ a
+# **pack** of $m$ samples, all data or all generated, stacked side by side
+# (`GAN(..., pack=m)`: $m$ consecutive samples become one input with $m$ times the
+# features or channels). Its game is the game of §2 between the product distributions:
+#
+# $$\max_D\ \mathbb E_{x_1..x_m \sim p_	ext{data}}\log D(x_1, …, x_m) + \mathbb E_{z_1..z_m}\logig(1 - D(G(z_1), …, G(z_m))ig)
+#   = -\log 4 + 2\,\mathrm{JSD}ig(p_	ext{data}^{m}\,\|\,p_g^{m}ig),$$
+#
+# and $\mathrm{JSD}(p^m \| q^m)$ grows with $m$ (the first $m-1$ samples of a pack are a
+# function of it, so they carry no more information than the pack: the data-processing
+# inequality). A pack of $m$ data points contains a mode of mass $w$ with probability
+# $1 - (1-w)^m$; a pack from a generator that dropped it never does. Below: two modes of
+# mass ½ and a generator that puts only 10% on the second, checked through
+# `gan_theory.packed`, the $m$-fold outer product $p^m$.
+
+# %%
+p2 = np.array([0.5, 0.5])
+q2 = np.array([0.9, 0.1])
+ms = np.arange(1, 9)
+jsd_m = [jensen_shannon(packed(p2, m), packed(q2, m)) for m in ms]
+for m, j in zip(ms, jsd_m):
+    pm, qm = packed(p2, m), packed(q2, m)
+    v = value(pm, qm, optimal_discriminator(pm, qm))
+    print(f"m = {m}: JSD(p^m || q^m) = {j:.4f}   V(D*, G) = {v:.4f} = -log 4 + 2 JSD: {np.isclose(v, -np.log(4) + 2 * j)}"
+          f"   P(pack shows mode 2): data {1 - 0.5 ** m:.3f}, G {1 - 0.9 ** m:.3f}")
+assert np.all(np.diff(jsd_m) > 0) and jsd_m[-1] < np.log(2)
+fig, ax = plt.subplots(figsize=(4.5, 3))
+ax.plot(ms, jsd_m, "o-")
+ax.axhline(np.log(2), ls="--", c="gray", label="log 2 (disjoint)")
+ax.set(xlabel="pack size m", ylabel=r"JSD$(p^m \| q^m)$", title="a dropped mode, seen by packs")
+ax.legend()
+fig.tight_layout()
+fig.savefig(L.path("packing_jsd.png"), dpi=100)
+plt.close(fig)
+L.saved(L.path("packing_jsd.png"))
 print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 
 # %% [markdown]
@@ -336,3 +376,6 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 #    reaches 0?
 # 5. **Class coverage.** Train the conditional GAN of §8 on MNIST and count, with a small
 #    classifier, how often its samples are classified as the label they were asked for.
+# 6. **Packs on the grid.** Run `python benchmarks/bench_gan.py --datasets grid --variants
+#    non_saturating non_saturating+pack2 non_saturating+pack4 --seeds 3`. Does packing
+#    recover the modes the non-saturating loss dropped? What does it cost per step?

@@ -101,6 +101,17 @@ def test_conditional_dcgan_on_mnist_and_labelled_samples(tmp_path, capsys):
     assert main([*argv, "--n", "4", "--labels", "10"]) == 2
 
 
+def test_packed_gan_on_the_grid(tmp_path, capsys):
+    status, run = _train(tmp_path, "--data", "grid", "--pack", "4", "--steps", "4",
+                         "--batch-size", "16", "--checkpoint-every", "2")
+    assert status == 0
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["model"]["pack"] == 4 and cfg["model"]["class"] == "MLPGAN"
+    argv = ["--quiet", "sample", "gan", "--root", str(tmp_path), "--checkpoint", str(run)]
+    assert main([*argv, "--n", "10", "--out", str(tmp_path / "p.npy")]) == 0
+    assert np.load(tmp_path / "p.npy").shape == (10, 2)  # samples are not packed
+
+
 def test_conditional_needs_labelled_data(tmp_path, capsys):
     status, _ = _train(tmp_path, "--data", "grid", "--conditional", "--steps", "1")
     assert status == 2
@@ -128,5 +139,6 @@ def test_lesson_gan_quick_writes_its_pictures(tmp_path):
     """``tinygen lesson gan --quick`` runs offline (about 40 s here) and saves every figure."""
     out = tmp_path / "lesson"
     assert main(["--quiet", "lesson", "gan", "--quick", "--out", str(out)]) == 0
-    for name in ("saturation", "ring_training", "instance_noise", "dcgan_samples", "cgan_by_class"):
+    for name in ("saturation", "ring_training", "instance_noise", "dcgan_samples", "cgan_by_class",
+                 "packing_jsd"):
         assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name

@@ -251,3 +251,43 @@ def test_discriminate_returns_probabilities():
     p = gan.discriminate(blob(10))
     assert p.shape == (10,) and np.all((0 < p) & (p < 1))
     assert isinstance(Tensor, type)
+
+
+# ------------------------------------------------------------------ packing (PacGAN)
+def test_a_packed_discriminator_sees_consecutive_samples_side_by_side():
+    """pack = m: D's input row j is samples jm … jm + m − 1 concatenated (Lin et al., 2018),
+    all data or all generated, and D's logit per pack is what discriminate returns."""
+    X = blob(96)
+    gan = small_gan(pack=3)
+    assert gan.discriminator.net[0].in_features == 6  # 3 samples of 2 features
+    rec = Recorder(gan.discriminator)
+    gan.discriminator = rec
+    gan.fit(X, n_steps=2, batch_size=48, random_state=0)
+    assert [a.shape for a in rec.inputs] == [(16, 6)] * 6  # real, fake, G step; twice
+    # a real pack is three data points (rows of X) side by side, a fake one is not
+    rows = {tuple(r) for r in X}
+    real = rec.inputs[0].reshape(48, 2)
+    assert all(tuple(r) in rows for r in real)
+    assert not any(tuple(r) in rows for r in rec.inputs[1].reshape(48, 2))
+    # discriminate: one probability per pack, equal to D on the packs built by hand
+    packs = X[:12].reshape(4, 6)
+    p = gan.discriminate(X[:12])
+    direct = 1 / (1 + np.exp(-rec.inner(Tensor(packs)).numpy().reshape(4)))
+    assert p.shape == (4,)
+    np.testing.assert_allclose(p, direct, rtol=1e-5)
+
+
+def test_packing_checks_its_counts_and_round_trips(tmp_path):
+    gan = small_gan(pack=2)
+    with pytest.raises(ValueError, match="multiple of pack=2"):
+        gan.fit(blob(64), n_steps=1, batch_size=31)
+    with pytest.raises(ValueError, match="multiple of 2"):
+        gan.discriminate(blob(5))
+    with pytest.raises(ValueError, match="unconditional"):
+        small_gan(pack=2, n_classes=3)
+    with pytest.raises(ValueError, match="pack"):
+        small_gan(pack=0)
+    gan.fit(blob(64), n_steps=2, batch_size=32, random_state=0)
+    again = GAN.from_checkpoint(gan.save(tmp_path / "packed"))
+    assert again.pack == 2 and "pack=2" in repr(again)
+    np.testing.assert_array_equal(again.discriminate(blob(8)), gan.discriminate(blob(8)))

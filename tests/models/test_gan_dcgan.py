@@ -72,3 +72,14 @@ def test_checkpoint_round_trip(tmp_path, digits):
     np.testing.assert_array_equal(
         again.sample(6, random_state=1, y=labels), gan.sample(6, random_state=1, y=labels)
     )
+
+
+def test_packed_dcgan_judges_image_pairs(digits):
+    X, _ = digits
+    gan = DCGAN(n_latent=8, width=4, pack=2, random_state=0)
+    assert gan.discriminator.conv1.in_channels == 2  # two images as two channels
+    gan.fit(X, n_steps=2, batch_size=16, random_state=0)
+    assert gan.discriminate(X[:6]).shape == (3,)
+    assert gan.sample(3, random_state=0).shape == (3, 1, 28, 28)
+    with pytest.raises(ValueError, match="unconditional"):
+        DCGAN(n_latent=8, width=4, pack=2, conditional=True)

@@ -101,3 +101,7 @@ def test_bench_lr_schedule_and_variants():
     g = bench_gan.build("non_saturating+noise", s, 0)
     assert g.objective == "non_saturating" and g.instance_noise == s["noise"]
     assert bench_gan.build("minimax", s, 0).instance_noise == 0.0
+    assert bench_gan.build("minimax", s, 0).pack == 1
+    packed = bench_gan.build("non_saturating+pack4", s, 0)
+    assert packed.pack == 4 and packed.instance_noise == 0.0
+    assert packed.discriminator.net[0].in_features == 8

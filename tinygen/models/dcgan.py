@@ -22,6 +22,8 @@ References
 Radford, A., Metz, L. & Chintala, S. (2016). Unsupervised representation learning with
     deep convolutional generative adversarial networks. ICLR.
 Mirza, M. & Osindero, S. (2014). Conditional generative adversarial nets. arXiv:1411.1784.
+Lin, Z., Khetan, A., Fanti, G. & Oh, S. (2018). PacGAN: the power of two samples in
+    generative adversarial networks. NeurIPS.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from ..nn import (
     ReLU,
 )
 from ..rng import as_generator
-from .gan import GAN, _one_hot
+from .gan import GAN, _check_pack, _one_hot
 
 __all__ = ["DCGAN"]
 
@@ -65,12 +67,13 @@ class _Generator(Module):
 
 
 class _Discriminator(Module):
-    def __init__(self, width, n_classes, rng):
+    def __init__(self, width, n_classes, rng, pack=1):
         super().__init__()
         self.width, self.n_classes = width, n_classes
         if n_classes:
             self.label_map = Embedding(n_classes, 28 * 28, random_state=rng)
-        self.conv1 = Conv2d(1 + (1 if n_classes else 0), width, 4, 2, 1, random_state=rng)
+        # input channels: the pack's images (PacGAN), or the image and its label map
+        self.conv1 = Conv2d(pack + (1 if n_classes else 0), width, 4, 2, 1, random_state=rng)
         self.conv2 = Conv2d(width, 2 * width, 4, 2, 1, random_state=rng)
         self.bn2 = BatchNorm2d(2 * width)
         self.act = LeakyReLU(0.2)
@@ -97,6 +100,9 @@ class DCGAN(GAN):
         Condition both networks on a label in 0 … n_classes − 1.
     n_classes : int, default 10
     objective, k, instance_noise, noise_anneal_steps : see :class:`~tinygen.models.GAN`
+    pack : int, default 1
+        PacGAN's m (Lin et al., 2018): D's first convolution takes m images as m channels
+        and judges them together. Unconditional only.
     random_state : int, Generator or None
 
     Shapes: images (n, 1, 28, 28) (also accepted as (n, 784) or (n, 28, 28)), values in
@@ -113,6 +119,7 @@ class DCGAN(GAN):
         k=1,
         instance_noise=0.0,
         noise_anneal_steps=None,
+        pack=1,
         random_state=None,
         **_ignored,  # data_range / data_shape of a saved config: fixed by the architecture
     ):
@@ -122,7 +129,7 @@ class DCGAN(GAN):
         nc = int(n_classes) if conditional else None
         super().__init__(
             _Generator(int(n_latent), int(width), nc, rng),
-            _Discriminator(int(width), nc, rng),
+            _Discriminator(int(width), nc, rng, pack=_check_pack(pack, nc)),
             n_latent=n_latent,
             objective=objective,
             k=k,
@@ -131,6 +138,7 @@ class DCGAN(GAN):
             data_range=(0.0, 1.0),
             n_classes=nc,
             data_shape=(1, 28, 28),
+            pack=pack,
         )
         self.width, self.conditional = int(width), bool(conditional)
         self.n_classes_total = int(n_classes)

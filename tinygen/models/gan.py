@@ -24,6 +24,13 @@ G(z) + σ_t ε, ε ~ N(0, I), with σ_t annealed linearly from σ₀ to 0. The n
 two distributions overlap, so D cannot separate them perfectly and G's gradient does not
 vanish (§6).
 
+Packing (PacGAN; Lin et al., 2018): with ``pack`` = m, D judges m samples at once, all
+data or all generated, stacked along the first feature axis: (n, C, …) → (n/m, m·C, …).
+The packed D plays the same game between the product distributions p_dataᵐ and p_gᵐ,
+whose JSD grows with m. A pack of m data points holds a mode of mass w with probability
+1 − (1 − w)ᵐ, a pack from a generator that dropped the mode never does: the more samples D
+sees at once, the plainer the missing diversity (``lessons/gan.py`` §9).
+
 References
 ----------
 Goodfellow, I. et al. (2014). Generative adversarial nets. NIPS.
@@ -34,6 +41,8 @@ Sønderby, C. K., Caballero, J., Theis, L., Shi, W. & Huszár, F. (2017). Amorti
     inference for image super-resolution. ICLR (instance noise).
 Arjovsky, M. & Bottou, L. (2017). Towards principled methods for training generative
     adversarial networks. ICLR.
+Lin, Z., Khetan, A., Fanti, G. & Oh, S. (2018). PacGAN: the power of two samples in
+    generative adversarial networks. NeurIPS.
 """
 
 from __future__ import annotations
@@ -102,6 +111,18 @@ def generator_loss(fake_logits, objective="non_saturating"):
     return F.softplus(-fake_logits).mean()
 
 
+def _check_pack(pack, n_classes):
+    """``pack`` as an int ≥ 1; packing needs an unconditional GAN."""
+    if int(pack) < 1:
+        raise ValueError(f"pack (samples per discriminator input) must be >= 1, got {pack}")
+    if int(pack) > 1 and n_classes is not None:
+        raise ValueError(
+            "pack > 1 needs an unconditional GAN: a pack of m samples would carry m labels; "
+            "use pack=1 with n_classes"
+        )
+    return int(pack)
+
+
 def instance_noise_std(step, std, anneal_steps):
     """σ_t = σ₀ · max(0, 1 − t / T): the instance noise at step t, annealed linearly to 0.
 
@@ -125,7 +146,8 @@ class GAN(Module):
         ``generator(z, y)`` when ``n_classes`` is set (a conditional GAN).
     discriminator : Module
         x of shape (n, *data_shape) → logits of shape (n,) or (n, 1) (no sigmoid at the
-        end); ``discriminator(x, y)`` when ``n_classes`` is set.
+        end); ``discriminator(x, y)`` when ``n_classes`` is set. With ``pack`` = m it
+        takes packs of shape (n/m, m·data_shape[0], *data_shape[1:]) and returns n/m logits.
     n_latent : int
         Size of z ~ N(0, I).
     objective : {"non_saturating", "minimax"}
@@ -143,6 +165,10 @@ class GAN(Module):
         Number of labels of a conditional GAN (Mirza & Osindero, 2014).
     data_shape : tuple of int or None
         Shape of one sample; set by ``fit`` when None.
+    pack : int, default 1
+        m, the number of samples D judges together (PacGAN, Lin et al., 2018): m
+        consecutive samples are concatenated along the first feature axis, so batches
+        must hold a multiple of m samples. Unconditional GANs only.
 
     Attributes
     ----------
@@ -153,7 +179,7 @@ class GAN(Module):
     References
     ----------
     Goodfellow et al. (2014); Mirza, M. & Osindero, S. (2014). Conditional generative
-    adversarial nets. arXiv:1411.1784.
+    adversarial nets. arXiv:1411.1784. Lin et al. (2018), PacGAN.
     """
 
     def __init__(
@@ -169,6 +195,7 @@ class GAN(Module):
         data_range=None,
         n_classes=None,
         data_shape=None,
+        pack=1,
     ):
         super().__init__()
         if not isinstance(generator, Module) or not isinstance(discriminator, Module):
@@ -187,6 +214,7 @@ class GAN(Module):
                     f"data_range must be (low, high) with low < high, got {data_range}"
                 )
             data_range = (lo, hi)
+        self.pack = _check_pack(pack, n_classes)
         self.generator, self.discriminator = generator, discriminator
         self.n_latent, self.objective, self.k = int(n_latent), objective, int(k)
         self.instance_noise = float(instance_noise)
@@ -209,6 +237,7 @@ class GAN(Module):
             "data_range": None if self.data_range is None else list(self.data_range),
             "n_classes": self.n_classes,
             "data_shape": None if self.data_shape is None else list(self.data_shape),
+            "pack": self.pack,
         }
 
     def save(self, path):
@@ -241,6 +270,15 @@ class GAN(Module):
         return self.generator(z) if self.n_classes is None else self.generator(z, y)
 
     def _logits(self, x, y):
+        """D's logits, one per sample, or one per pack of ``pack`` consecutive samples."""
+        m = self.pack
+        if m > 1:
+            if x.shape[0] % m:
+                raise ValueError(
+                    f"this GAN packs {m} samples per discriminator input, so it needs a "
+                    f"multiple of {m} samples, got {x.shape[0]}"
+                )
+            x = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
         a = self.discriminator(x) if self.n_classes is None else self.discriminator(x, y)
         n = x.shape[0]
         if tuple(a.shape) not in ((n,), (n, 1)):
@@ -259,7 +297,10 @@ class GAN(Module):
             )
 
     def discriminate(self, x, y=None):
-        """D(x) = σ(a(x)), the probability that x is data, of shape (n,) (NumPy, no graph)."""
+        """D(x) = σ(a(x)), the probability that x is data, of shape (n,) (NumPy, no graph).
+
+        With ``pack`` = m: one probability per pack of m consecutive samples, shape (n/m,).
+        """
         x = self._check_x(x)
         yy = self._check_y(y, len(x))
         with no_grad():
@@ -425,6 +466,11 @@ class GAN(Module):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         bs = min(int(batch_size), n)
+        if bs % self.pack:
+            raise ValueError(
+                f"batch_size must be a multiple of pack={self.pack} (D judges {self.pack} "
+                f"samples at a time), got {bs}"
+            )
         G, D = self.generator, self.discriminator
         lr_at = lr if callable(lr) else (lambda t: lr)
         lr_d_at = lr_at if lr_d is None else (lr_d if callable(lr_d) else (lambda t: lr_d))
@@ -532,7 +578,8 @@ class GAN(Module):
         )
 
     def extra_repr(self):
-        return f"n_latent={self.n_latent}, objective={self.objective!r}, k={self.k}"
+        packed = f", pack={self.pack}" if self.pack > 1 else ""
+        return f"n_latent={self.n_latent}, objective={self.objective!r}, k={self.k}{packed}"
 
 
 def _empty_history():
@@ -607,7 +654,8 @@ class MLPGAN(GAN):
     n_input : int, default 2
     n_latent : int, default 2
     g_hidden, d_hidden : tuple of int, default (128, 128, 128)
-    objective, k, instance_noise, noise_anneal_steps, n_classes : see :class:`GAN`
+    objective, k, instance_noise, noise_anneal_steps, n_classes, pack : see :class:`GAN`
+        (with ``pack`` = m, D's input has m · n_input features)
     random_state : int, Generator or None
         The initial weights.
 
@@ -625,6 +673,7 @@ class MLPGAN(GAN):
         instance_noise=0.0,
         noise_anneal_steps=None,
         n_classes=None,
+        pack=1,
         random_state=None,
         **_ignored,  # data_range / data_shape from a saved config: fixed by the architecture
     ):
@@ -634,7 +683,7 @@ class MLPGAN(GAN):
         self.g_hidden = tuple(int(h) for h in g_hidden)
         self.d_hidden = tuple(int(h) for h in d_hidden)
         G = _MLPGenerator(n_latent, self.g_hidden, n_input, n_classes, rng)
-        D = _MLPDiscriminator(n_input, self.d_hidden, n_classes, rng)
+        D = _MLPDiscriminator(_check_pack(pack, n_classes) * n_input, self.d_hidden, n_classes, rng)
         super().__init__(
             G,
             D,
@@ -645,6 +694,7 @@ class MLPGAN(GAN):
             noise_anneal_steps=noise_anneal_steps,
             n_classes=n_classes,
             data_shape=(int(n_input),),
+            pack=pack,
         )
         self.n_input = int(n_input)
 

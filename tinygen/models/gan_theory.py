@@ -17,18 +17,26 @@ which is ≥ −log 4, with equality iff p_g = p_data. ``lessons/gan.py`` §2 de
 checks them with these functions; ``tests/models/test_gan_theory.py`` checks them for random
 distributions.
 
+A packed discriminator (PacGAN; Lin et al., 2018) judges m samples at once, so it plays the
+same game between the product distributions p_dataᵐ and p_gᵐ (:func:`packed`) over the Kᵐ
+possible packs; its optimum is −log 4 + 2·JSD(p_dataᵐ ‖ p_gᵐ), and JSD(pᵐ ‖ qᵐ) grows with m
+(the first m − 1 samples of a pack are a function of the pack: the data-processing
+inequality), so packing sharpens D's view of a mismatch (``lessons/gan.py`` §9).
+
 References
 ----------
 Goodfellow, I. et al. (2014). Generative adversarial nets. NIPS, §4.1.
 Lin, J. (1991). Divergence measures based on the Shannon entropy. IEEE Trans. Inf. Theory
     37(1), 145-151 (the Jensen-Shannon divergence).
+Lin, Z., Khetan, A., Fanti, G. & Oh, S. (2018). PacGAN: the power of two samples in
+    generative adversarial networks. NeurIPS.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["value", "optimal_discriminator", "kl_divergence", "jensen_shannon"]
+__all__ = ["value", "optimal_discriminator", "kl_divergence", "jensen_shannon", "packed"]
 
 
 def _probs(p, name):
@@ -71,3 +79,17 @@ def jensen_shannon(p, q):
     p, q = _probs(p, "p"), _probs(q, "q")
     m = 0.5 * (p + q)
     return 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m)
+
+
+def packed(p, m):
+    """pᵐ: the distribution of a pack of m independent draws from p, of shape (Kᵐ,).
+
+    Entry (i₁, …, i_m), flattened in C order, is p_{i₁} ⋯ p_{i_m}: the m-fold outer product.
+    """
+    p = _probs(p, "p")
+    if int(m) < 1:
+        raise ValueError(f"m (samples per pack) must be >= 1, got {m}")
+    out = p
+    for _ in range(int(m) - 1):
+        out = np.multiply.outer(out, p).ravel()
+    return out

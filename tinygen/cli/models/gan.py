@@ -73,6 +73,10 @@ def add_train_args(parser):
     parser.add_argument(
         "--noise-anneal", type=int, default=None, help="steps to anneal it (default steps/2)"
     )
+    parser.add_argument(
+        "--pack", type=int, default=1,
+        help="PacGAN: D judges m samples at once (each step draws m x batch-size samples)",
+    )
     parser.add_argument("--latent", type=int, default=None, help="z size (2 for 2-D, 64 images)")
     parser.add_argument("--width", type=int, default=64, help="DCGAN channel width w")
     parser.add_argument(
@@ -168,6 +172,7 @@ def train(args, run):
         k=args.k,
         instance_noise=args.noise,
         noise_anneal_steps=anneal,
+        pack=args.pack,
         random_state=args.seed,
     )
     if centres is not None:
@@ -206,7 +211,7 @@ def train(args, run):
             X,
             y=y,
             n_steps=s["n_steps"],
-            batch_size=s["batch_size"],
+            batch_size=s["batch_size"] * model.pack,  # batch-size packs of m samples for D
             lr=lr_at,
             random_state=args.seed,
             callback=callback,
