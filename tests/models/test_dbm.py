@@ -254,6 +254,10 @@ def test_bad_input_is_a_clear_error():
         dbm.mean_field_bound(np.ones((5, 3)))
     with pytest.raises(ValueError, match="X\\[None, :\\]"):
         dbm.mean_field_bound(np.ones(4))
+    with pytest.raises(ValueError, match="empty"):
+        dbm.mean_field_bound(np.zeros((0, 4)))
+    with pytest.raises(ValueError, match="NaN"):  # checked even where 0/1 is not required
+        dbm.complete(np.full((2, 4), np.nan), np.ones(4, bool))
     with pytest.raises(ValueError, match="intractable"):
         DBM(4, 30, 2).log_partition_exact()
     with pytest.raises(ValueError, match="momentum"):

@@ -42,7 +42,7 @@ from ..io import CheckpointError, load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator, normal
 from . import ais as _ais
-from ._common import binary_error
+from ._common import as_rows
 from ._enumerate import MAX_ENUMERATE, all_binary, iter_binary
 from .rbm import RBM, _bernoulli_, _tile
 
@@ -256,22 +256,10 @@ class DBM:
         return backend.get_array_module(self.W1)
 
     def _as_input(self, X, name="v", n_cols=None, check_binary=True):
+        """``X`` checked (shape, numbers, finite and, with ``check_binary``, 0/1) and
+        converted to the parameter dtype on the backend: :func:`~tinygen.models._common.as_rows`."""
         n_cols = self.n_visible if n_cols is None else n_cols
-        if not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != n_cols or X.shape[0] == 0:
-            raise ValueError(
-                f"{name} must be a non-empty 2-D array of shape (n_samples, {n_cols}), got "
-                f"shape {X.shape}" + (" (use X[None, :] for one sample)" if X.ndim == 1 else "")
-            )
-        if check_binary:
-            err = binary_error(X)
-            if err is not None:
-                raise ValueError(
-                    f"{name} must be binary (0/1) for a Bernoulli DBM but {err}. Binarize "
-                    "the data first (e.g. X > 0.5, or sample X ~ Bernoulli(X))."
-                )
-        return backend.asarray(X, self.dtype)
+        return as_rows(X, n_cols, self.dtype, name=name, model="DBM", check_binary=check_binary)
 
     def _params64(self):
         return tuple(backend.to_numpy(getattr(self, n)).astype(np.float64) for n in self._PARAMS)

@@ -22,7 +22,7 @@ from ..io import load_npz, save_npz
 from ..numerics import logsumexp, sigmoid, softplus
 from ..rng import as_generator, normal, uniform
 from . import ais as _ais
-from ._common import binary_error, check_rbm_sizes
+from ._common import as_rows, check_rbm_sizes
 from ._enumerate import MAX_ENUMERATE, iter_binary
 
 __all__ = ["RBM"]
@@ -182,37 +182,19 @@ class RBM:
     def _xp(self):
         return backend.get_array_module(self.W)
 
-    def _as_input(self, X, name="X", check_binary=True, ndim=2, n_cols=None):
-        """Validate and convert to the parameter dtype on the backend."""
+    def _as_input(self, X, name="X", check_binary=True, n_cols=None):
+        """``X`` checked (shape, numbers, finite and, with ``check_binary``, 0/1) and
+        converted to the parameter dtype on the backend: :func:`~tinygen.models._common.as_rows`."""
         n_cols = self.n_visible if n_cols is None else n_cols
-        if isinstance(X, (list, tuple)):
-            X = np.asarray(X)
-        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
-            raise TypeError(f"{name} must be an array, got {type(X).__name__}")
-        if X.ndim == 1 and ndim == 2:
-            raise ValueError(
-                f"{name} must be 2-D of shape (n_samples, {n_cols}); got a 1-D array of "
-                f"shape {X.shape}. Use X[None, :] for a single sample."
-            )
-        if X.ndim != 2 or X.shape[1] != n_cols:
-            raise ValueError(
-                f"{name} must be 2-D of shape (n_samples, {n_cols}), got shape {X.shape}"
-            )
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} is empty (0 rows)")
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}")
-        if X.dtype.kind == "f" and not bool(np.isfinite(backend.to_numpy(X)).all()):
-            raise ValueError(f"{name} contains NaN or infinite values")
-        if check_binary:
-            err = binary_error(X)
-            if err is not None:
-                raise ValueError(
-                    f"{name} must be binary (0/1) for a Bernoulli RBM but {err}. Binarize "
-                    "the data first (e.g. X > 0.5, or sample X ~ Bernoulli(X)), or use "
-                    "GaussianBernoulliRBM for real-valued inputs."
-                )
-        return backend.asarray(X, self.dtype)
+        return as_rows(
+            X,
+            n_cols,
+            self.dtype,
+            name=name,
+            model="RBM",
+            check_binary=check_binary,
+            real_valued="GaussianBernoulliRBM",
+        )
 
     def _work(self, name, shape):
         """A reusable scratch array (no allocation, hence no page faults, per update)."""

@@ -227,7 +227,7 @@ class Plugin:
         split = args.eval_split
         Xe = None if split == "none" else load_binary(args.data, split, args.eval_n)[0]
         model = self.build(args, X.shape[1], shape)
-        train_args = {k: v for k, v in vars(args).items() if not callable(v)}
+        train_args = _common.train_args(args)
         run.save_config(
             {"model": model.get_config(), "train": train_args, "image_shape": list(shape)}
         )
@@ -279,45 +279,22 @@ class Plugin:
 
     # ------------------------------------------------------------------ sample
     def add_sample_args(self, parser):
-        """Add the sampling options: --checkpoint, --n, --out, --seed."""
-        parser.add_argument(
-            "--checkpoint", required=True, help="run folder or .npz written by train"
-        )
-        parser.add_argument("--n", type=int, default=64, help="number of samples")
-        parser.add_argument(
-            "--out",
-            default=None,
-            help="the .npy file (default samples.npy in the run); a PNG "
-            "of the first 100 goes beside it",
-        )
-        parser.add_argument("--seed", type=int, default=0)
-        return parser
+        """Add the sampling options: --checkpoint, --n, --out, --seed
+        (:func:`~tinygen.cli.models._common.add_sample_args`)."""
+        return _common.add_sample_args(parser)
 
     def sample(self, args, run):
         """Draw ``--n`` samples in raster order; write them as ``.npy`` (the model's shape:
         (N, 1, H, W) for image models, (N, D) for vector ones) and a PNG grid."""
-        from ...viz import image_grid
-
-        if args.n < 1:
-            raise UsageError(f"--n must be >= 1, got {args.n}")
+        _common.check_counts(args, "n")
         model, ckpt = self.load(args.checkpoint)
         x = model.sample(args.n, random_state=args.seed)
-        out = _common.save_npy(args.out or Path(run.dir) / "samples.npy", x)
-        shown = x[:100].reshape(min(len(x), 100), -1)
-        picture = image_grid(
-            shown,
-            out.with_suffix(".png"),
-            shape=image_shape_of(model),
-            title=f"{self.class_name} samples ({ckpt.parent.name})",
+        _common.save_samples_npy(
+            run,
+            x,
+            args.out,
+            image_shape_of(model),
+            f"{self.class_name} samples ({ckpt.parent.name})",
+            {"checkpoint": str(ckpt), "n": args.n, "seed": args.seed, "model": model.get_config()},
         )
-        run.save_config(
-            {
-                "checkpoint": str(ckpt),
-                "n": args.n,
-                "seed": args.seed,
-                "out": str(out),
-                "model": model.get_config(),
-            }
-        )
-        print(f"samples {out} shape {x.shape}\npicture {picture}")
         return x

@@ -49,11 +49,7 @@ _MAX_EXACT_ENTRIES = 1 << 25
 
 def add_train_args(parser):
     """Add the DBM's training options to an ``argparse`` parser."""
-    parser.add_argument(
-        "--data", choices=["binarized_mnist", "bars_and_stripes"], default="binarized_mnist"
-    )
-    parser.add_argument("--bas-size", type=int, default=4, help="bars-and-stripes side n (n x n)")
-    parser.add_argument("--n-train", type=int, default=None, help="use the first N training rows")
+    _common.add_mnist_or_bars_args(parser)
     parser.add_argument(
         "--n-hidden1", type=int, default=None, help="units of h1 (default 500; 16 for bars)"
     )
@@ -103,20 +99,6 @@ def _settings(args):
     return s
 
 
-def _load(args):
-    """(X, Xv, shape): float32 0/1 training rows, up to 1,000 validation rows, image shape."""
-    from ... import data as D
-
-    if args.data == "binarized_mnist":
-        X, Xv, shape = D.binarized_mnist("train"), D.binarized_mnist("valid"), (28, 28)
-    else:
-        X = Xv = D.bars_and_stripes(args.bas_size)
-        shape = (args.bas_size, args.bas_size)
-    if args.n_train is not None:
-        X = X[: args.n_train]
-    return X.astype(np.float32), Xv[:1000].astype(np.float32), shape
-
-
 def _load_model(ckpt, seed):
     """``DBM.load``, its errors for a file that is not a DBM checkpoint as CheckpointError
     (the CLI prints those as one line)."""
@@ -140,7 +122,7 @@ def train(args, run):
     from ...viz import image_grid
 
     s = _settings(args)
-    X, Xv, shape = _load(args)
+    X, Xv, shape = _common.load_mnist_or_bars(args, np.float32)
     model = DBM(
         X.shape[1],
         s["n_hidden1"],
@@ -154,7 +136,7 @@ def train(args, run):
         random_state=args.seed,
         verbose=not getattr(args, "quiet", False),
     )
-    train_args = {k: v for k, v in vars(args).items() if not callable(v)}
+    train_args = _common.train_args(args)
     run.save_config({"model": repr(model), "train": {**train_args, **s}})
     ckpt = Path(run.checkpoint_path(CHECKPOINT))
     exact = args.data == "bars_and_stripes" and model.n_hidden1 <= MAX_EXACT_HIDDEN1
@@ -251,18 +233,10 @@ def _final_bound(model, Xv, args, run):
 
 
 def add_sample_args(parser):
-    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --n-gibbs, --out,
-    --seed."""
-    parser.add_argument("--checkpoint", required=True, help="run folder or .npz written by train")
-    parser.add_argument("--n", type=int, default=64, help="number of samples (chains)")
+    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --out, --seed
+    (:func:`~tinygen.cli.models._common.add_sample_args`), --n-gibbs."""
+    _common.add_sample_args(parser, n_help="number of samples (chains)")
     parser.add_argument("--n-gibbs", type=int, default=1000, help="Gibbs sweeps per chain")
-    parser.add_argument(
-        "--out",
-        default=None,
-        help="the .npy file (default samples.npy in the run); a PNG of the first 100 "
-        "goes beside it",
-    )
-    parser.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -274,30 +248,23 @@ def find_checkpoint(path):
 def sample(args, run):
     """Load the DBM, run ``--n-gibbs`` Gibbs sweeps, write v (0/1) as ``.npy`` and a PNG."""
     from ... import backend
-    from ...viz import image_grid
 
-    for name in ("n", "n_gibbs"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    _common.check_counts(args, "n", "n_gibbs")
     ckpt = find_checkpoint(args.checkpoint)
     model = _load_model(ckpt, args.seed)
     x = backend.to_numpy(model.sample(args.n, n_gibbs=args.n_gibbs, rng=args.seed))
-    out = _common.save_npy(args.out or Path(run.dir) / "samples.npy", x)
-    picture = image_grid(
-        x[:100],
-        out.with_suffix(".png"),
-        shape=_common.square_shape(model.n_visible),
-        title=f"DBM samples ({ckpt.parent.name}, {args.n_gibbs} Gibbs sweeps)",
-    )
-    run.save_config(
+    _common.save_samples_npy(
+        run,
+        x,
+        args.out,
+        _common.square_shape(model.n_visible),
+        f"DBM samples ({ckpt.parent.name}, {args.n_gibbs} Gibbs sweeps)",
         {
             "checkpoint": str(ckpt),
             "n": args.n,
             "n_gibbs": args.n_gibbs,
             "seed": args.seed,
-            "out": str(out),
             "model": repr(model),
-        }
+        },
     )
-    print(f"samples {out} shape {x.shape}\npicture {picture}")
     return x

@@ -181,7 +181,7 @@ def train(args, run):
         model = DCGAN(
             n_latent=args.latent or 64, width=args.width, conditional=args.conditional, **common
         )
-    run.save_config({"model": model.get_config(), "train": {**vars(args), **s}})
+    run.save_config({"model": model.get_config(), "train": {**_common.train_args(args), **s}})
     ckpt = Path(run.checkpoint_path(CHECKPOINT))
     t0 = time.perf_counter()
     decay_at, lr, lr_final = s.get("decay_at"), s["lr"], s["lr_final"]

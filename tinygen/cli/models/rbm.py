@@ -31,11 +31,7 @@ CHECKPOINT = "rbm.npz"
 
 def add_train_args(parser):
     """Add the RBM's training options to an ``argparse`` parser."""
-    parser.add_argument(
-        "--data", choices=["binarized_mnist", "bars_and_stripes"], default="binarized_mnist"
-    )
-    parser.add_argument("--bas-size", type=int, default=4, help="bars-and-stripes side n (n x n)")
-    parser.add_argument("--n-train", type=int, default=None, help="use the first N training rows")
+    _common.add_mnist_or_bars_args(parser)
     parser.add_argument(
         "--n-hidden", type=int, default=None, help="hidden units (default 500; 16 for bars)"
     )
@@ -57,28 +53,12 @@ def add_train_args(parser):
     return parser
 
 
-def _load(args):
-    from ... import data as D
-
-    if args.data == "binarized_mnist":
-        X = D.binarized_mnist("train")
-        Xv = D.binarized_mnist("valid")
-        shape = (28, 28)
-    else:
-        X = D.bars_and_stripes(args.bas_size)
-        Xv = X
-        shape = (args.bas_size, args.bas_size)
-    if args.n_train is not None:
-        X = X[: args.n_train]
-    return X.astype(np.float32), Xv[:1000].astype(np.float32), shape
-
-
 def train(args, run):
     """Train an RBM as asked by ``args``; everything goes under ``run.dir``."""
     from ...models.rbm import RBM
     from ...viz import filters_grid, image_grid
 
-    X, Xv, shape = _load(args)
+    X, Xv, shape = _common.load_mnist_or_bars(args, np.float32)
     n_hidden = args.n_hidden or (500 if args.data == "binarized_mnist" else 16)
     model = RBM(
         X.shape[1],
@@ -93,7 +73,7 @@ def train(args, run):
         lr_schedule=args.lr_schedule,
         random_state=args.seed,
     )
-    run.save_config({"model": repr(model), "train": dict(vars(args))})
+    run.save_config({"model": repr(model), "train": _common.train_args(args)})
     ckpt = Path(run.checkpoint_path(CHECKPOINT))
     exact = min(X.shape[1], n_hidden) <= 20
     t0 = time.perf_counter()
@@ -145,12 +125,11 @@ def train(args, run):
 
 
 def add_sample_args(parser):
-    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --n-gibbs, --seed."""
-    parser.add_argument("--checkpoint", required=True, help="run folder or .npz written by train")
-    parser.add_argument("--n", type=int, default=64, help="number of samples")
+    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --seed
+    (:func:`~tinygen.cli.models._common.add_sample_args`), --n-gibbs, --binary."""
+    _common.add_sample_args(parser, out=False)
     parser.add_argument("--n-gibbs", type=int, default=1000, help="Gibbs steps per chain")
     parser.add_argument("--binary", action="store_true", help="show binary v, not P(v=1|h)")
-    parser.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -168,12 +147,10 @@ def sample(args, run):
     x = model.sample(
         args.n, n_gibbs=args.n_gibbs, rng=args.seed, return_probabilities=not args.binary
     )
-    side = int(round(math.sqrt(model.n_visible)))
-    shape = (side, side) if side * side == model.n_visible else (1, model.n_visible)
     _common.save_samples(
         run,
         x,
-        shape,
+        _common.square_shape(model.n_visible),
         f"RBM samples ({ckpt.parent.name})",
         {"checkpoint": str(ckpt), "n": args.n, "n_gibbs": args.n_gibbs, "seed": args.seed},
     )

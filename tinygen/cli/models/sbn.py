@@ -51,11 +51,7 @@ _EXACT_CHUNK_TERMS = 1 << 22
 
 def add_train_args(parser):
     """Add the sigmoid belief net's training options to an ``argparse`` parser."""
-    parser.add_argument(
-        "--data", choices=["binarized_mnist", "bars_and_stripes"], default="binarized_mnist"
-    )
-    parser.add_argument("--bas-size", type=int, default=4, help="bars-and-stripes side n (n x n)")
-    parser.add_argument("--n-train", type=int, default=None, help="use the first N training rows")
+    _common.add_mnist_or_bars_args(parser)
     parser.add_argument(
         "--hidden",
         type=int,
@@ -81,30 +77,13 @@ def add_train_args(parser):
 
 
 def _check(args):
-    for name in ("k", "epochs", "batch_size", "bas_size", "n_train"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    _common.check_counts(args, "k", "epochs", "batch_size", "bas_size", "n_train")
     if args.lr is not None and not args.lr > 0:
         raise UsageError(f"--lr must be > 0, got {args.lr}")
     if args.eval_k < 0:
         raise UsageError(f"--eval-k must be >= 0 (0 skips), got {args.eval_k}")
     if args.hidden is not None and min(args.hidden) < 1:
         raise UsageError(f"--hidden sizes must be >= 1, got {args.hidden}")
-
-
-def _load(args):
-    """(X, Xv, shape): float64 0/1 training rows, up to 1,000 validation rows, image shape."""
-    from ... import data as D
-
-    if args.data == "binarized_mnist":
-        X, Xv, shape = D.binarized_mnist("train"), D.binarized_mnist("valid"), (28, 28)
-    else:
-        X = Xv = D.bars_and_stripes(args.bas_size)
-        shape = (args.bas_size, args.bas_size)
-    if args.n_train is not None:
-        X = X[: args.n_train]
-    return X.astype(np.float64), Xv[:1000].astype(np.float64), shape
 
 
 def log_p_hat(net, V, k, seed):
@@ -142,13 +121,13 @@ def train(args, run):
     from ...viz import image_grid
 
     _check(args)
-    X, Xv, shape = _load(args)
+    X, Xv, shape = _common.load_mnist_or_bars(args, np.float64)
     hidden = args.hidden or DEFAULTS[args.data]["hidden"]
     lr = args.lr if args.lr is not None else DEFAULTS[args.data]["lr"]
     net = SigmoidBeliefNet([X.shape[1], *hidden], random_state=args.seed)
     p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
     net.c[0] = np.log(p / (1 - p))  # the visible units start at the data's marginals
-    train_args = {k: v for k, v in vars(args).items() if not callable(v)}
+    train_args = _common.train_args(args)
     run.save_config(
         {"model": repr(net), "layer_sizes": net.layer_sizes, "lr": lr, "train": train_args}
     )
@@ -209,17 +188,9 @@ def train(args, run):
 
 
 def add_sample_args(parser):
-    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --out, --seed."""
-    parser.add_argument("--checkpoint", required=True, help="run folder or .npz written by train")
-    parser.add_argument("--n", type=int, default=64, help="number of samples")
-    parser.add_argument(
-        "--out",
-        default=None,
-        help="the .npy file (default samples.npy in the run); a PNG of the first 100 "
-        "goes beside it",
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    return parser
+    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --out, --seed
+    (:func:`~tinygen.cli.models._common.add_sample_args`)."""
+    return _common.add_sample_args(parser)
 
 
 def find_checkpoint(path):
@@ -230,28 +201,17 @@ def find_checkpoint(path):
 def sample(args, run):
     """Load the net and write ``--n`` ancestral samples (0/1) as ``.npy`` and a PNG grid."""
     from ...models.sigmoid_belief_net import SigmoidBeliefNet
-    from ...viz import image_grid
 
-    if args.n < 1:
-        raise UsageError(f"--n must be >= 1, got {args.n}")
+    _common.check_counts(args, "n")
     ckpt = find_checkpoint(args.checkpoint)
     net = SigmoidBeliefNet.load(ckpt, random_state=args.seed)
     x = net.sample(args.n, random_state=args.seed)
-    out = _common.save_npy(args.out or Path(run.dir) / "samples.npy", x)
-    picture = image_grid(
-        x[:100],
-        out.with_suffix(".png"),
-        shape=_common.square_shape(net.layer_sizes[0]),
-        title=f"SBN samples ({ckpt.parent.name})",
+    _common.save_samples_npy(
+        run,
+        x,
+        args.out,
+        _common.square_shape(net.layer_sizes[0]),
+        f"SBN samples ({ckpt.parent.name})",
+        {"checkpoint": str(ckpt), "n": args.n, "seed": args.seed, "layer_sizes": net.layer_sizes},
     )
-    run.save_config(
-        {
-            "checkpoint": str(ckpt),
-            "n": args.n,
-            "seed": args.seed,
-            "out": str(out),
-            "layer_sizes": net.layer_sizes,
-        }
-    )
-    print(f"samples {out} shape {x.shape}\npicture {picture}")
     return x

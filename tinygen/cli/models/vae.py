@@ -88,7 +88,7 @@ def train(args, run):
     )
     config = {
         "model": model.get_config(),
-        "train": {k: v for k, v in vars(args).items() if not callable(v)},
+        "train": _common.train_args(args),
     }
     run.save_config(config)
     ckpt = Path(run.checkpoint_path(CHECKPOINT))
@@ -131,11 +131,10 @@ def train(args, run):
 
 
 def add_sample_args(parser):
-    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --seed."""
-    parser.add_argument("--checkpoint", required=True, help="run folder or .npz written by train")
-    parser.add_argument("--n", type=int, default=64, help="number of samples")
+    """Add the sampling options: --checkpoint (a run folder or .npz), --n, --seed
+    (:func:`~tinygen.cli.models._common.add_sample_args`), --binary."""
+    _common.add_sample_args(parser, out=False)
     parser.add_argument("--binary", action="store_true", help="draw x ~ p(x|z), not E[x|z]")
-    parser.add_argument("--seed", type=int, default=0)
     return parser
 
 
