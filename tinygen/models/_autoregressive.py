@@ -26,8 +26,6 @@ Goodfellow, I., Bengio, Y. & Courville, A. (2016). Deep Learning, §20.10.7-20.1
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import backend
@@ -36,50 +34,21 @@ from ..autograd import Tensor, no_grad
 from ..io import save_config
 from ..nn import Module
 from ..rng import as_generator
-from ._common import binary_error, rebuild
+from ._common import as_rows, binary_error, rebuild
 
 __all__ = ["AutoregressiveModel", "as_binary_rows"]
 
 
 def as_binary_rows(X, n_visible, dtype, name="X", check_binary=True):
-    """``X`` as an array of shape (n_samples, n_visible) of ``dtype`` on the backend.
-
-    Images whose pixels number ``n_visible`` (e.g. (n, 28, 28) or (n, 1, 28, 28)) are
-    flattened in raster order. A clear ``ValueError`` / ``TypeError`` for a wrong width, an
-    empty batch, NaN, or (with ``check_binary``) a value other than 0 and 1.
+    """``X`` (an array or Tensor) as an array of shape (n_samples, n_visible) of ``dtype`` on
+    the backend; images whose pixels number ``n_visible`` (e.g. (n, 28, 28) or
+    (n, 1, 28, 28)) are flattened in raster order. The checks and their messages are
+    :func:`~tinygen.models._common.as_rows`'s.
     """
     if isinstance(X, Tensor):
         X = X.data
-    if isinstance(X, (list, tuple)):
-        X = np.asarray(X)
-    if not hasattr(X, "shape") or not hasattr(X, "dtype"):
-        raise TypeError(f"{name} must be an array, got {type(X).__name__}")
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}")
-    if X.ndim == 1:
-        raise ValueError(
-            f"{name} must be 2-D of shape (n_samples, {n_visible}); got a 1-D array of shape "
-            f"{tuple(X.shape)}. Use X[None, :] for a single sample."
-        )
-    if X.ndim > 2 and math.prod(X.shape[1:]) == n_visible:
-        X = X.reshape(len(X), n_visible)
-    if X.ndim != 2 or X.shape[1] != n_visible:
-        raise ValueError(
-            f"{name} must have shape (n_samples, {n_visible}) (or images of {n_visible} "
-            f"pixels); got shape {tuple(X.shape)}"
-        )
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} is empty (0 rows)")
-    if X.dtype.kind == "f" and not bool(np.isfinite(backend.to_numpy(X)).all()):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if check_binary:
-        err = binary_error(X)
-        if err is not None:
-            raise ValueError(
-                f"{name} must be binary (0/1) for a Bernoulli autoregressive model but {err}. "
-                "Binarize the data first (e.g. X > 0.5, or sample X ~ Bernoulli(X))."
-            )
-    return backend.asarray(X, dtype)
+    return as_rows(X, n_visible, dtype, name=name, model="autoregressive model",
+                   check_binary=check_binary, images=True)
 
 
 class AutoregressiveModel(Module):

@@ -6,6 +6,8 @@ The energy models' numerics (sigmoid, softplus, log-sum-exp) are :mod:`tinygen.n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend
@@ -36,7 +38,8 @@ def binary_error(X) -> str | None:
     return f"entry {idx} is {X[idx]!r}"
 
 
-def as_rows(X, n_cols, dtype, *, name="X", model, check_binary=True, real_valued=None):
+def as_rows(X, n_cols, dtype, *, name="X", model, check_binary=True, real_valued=None,
+            images=False):
     """``X`` checked and converted to ``dtype`` on the backend: the input of an energy model
     (:class:`~tinygen.models.rbm.RBM`, :class:`~tinygen.models.dbm.DBM`), one sample a row.
 
@@ -64,6 +67,9 @@ def as_rows(X, n_cols, dtype, *, name="X", model, check_binary=True, real_valued
         Require 0/1 entries (data); False for probabilities or partial inputs.
     real_valued : str, optional
         A model to suggest for real-valued data (``"GaussianBernoulliRBM"``).
+    images : bool, default False
+        Accept images whose pixels number ``n_cols`` (e.g. (n, 28, 28) or (n, 1, 28, 28))
+        and flatten them in raster order.
     """
     if isinstance(X, (list, tuple)):
         X = np.asarray(X)
@@ -74,8 +80,13 @@ def as_rows(X, n_cols, dtype, *, name="X", model, check_binary=True, real_valued
             f"{name} must be 2-D of shape (n_samples, {n_cols}); got a 1-D array of "
             f"shape {X.shape}. Use X[None, :] for a single sample."
         )
+    if images and X.ndim > 2 and math.prod(X.shape[1:]) == n_cols:
+        X = X.reshape(len(X), n_cols)
     if X.ndim != 2 or X.shape[1] != n_cols:
-        raise ValueError(f"{name} must be 2-D of shape (n_samples, {n_cols}), got shape {X.shape}")
+        alt = f" (or images of {n_cols} pixels)" if images else ""
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, {n_cols}){alt}, got shape {tuple(X.shape)}"
+        )
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty (0 rows)")
     if X.dtype.kind not in "biuf":
