@@ -323,13 +323,14 @@ L.saved(image_grid(cgan.sample(80, random_state=0, y=labels)[:, 0], L.path("cgan
 # (`GAN(..., pack=m)`: $m$ consecutive samples become one input with $m$ times the
 # features or channels). Its game is the game of §2 between the product distributions:
 #
-# $$\max_D\ \mathbb E_{x_1..x_m \sim p_	ext{data}}\log D(x_1, …, x_m) + \mathbb E_{z_1..z_m}\logig(1 - D(G(z_1), …, G(z_m))ig)
-#   = -\log 4 + 2\,\mathrm{JSD}ig(p_	ext{data}^{m}\,\|\,p_g^{m}ig),$$
+# $$\max_D\ \mathbb E_{p_\text{data}^m}\big[\log D(x^{(1)}, \ldots, x^{(m)})\big] + \mathbb E_{p_g^m}\big[\log\big(1 - D(x^{(1)}, \ldots, x^{(m)})\big)\big]
+#   = -\log 4 + 2\,\mathrm{JSD}\big(p_\text{data}^{m}\,\|\,p_g^{m}\big),$$
 #
 # and $\mathrm{JSD}(p^m \| q^m)$ grows with $m$ (the first $m-1$ samples of a pack are a
 # function of it, so they carry no more information than the pack: the data-processing
 # inequality). A pack of $m$ data points contains a mode of mass $w$ with probability
-# $1 - (1-w)^m$; a pack from a generator that dropped it never does. Below: two modes of
+# $1 - (1-w)^m$; a pack from a generator that dropped it never does, and one that gives it
+# less mass shows it less often, a gap that a single sample hides more. Below: two modes of
 # mass ½ and a generator that puts only 10% on the second, checked through
 # `gan_theory.packed`, the $m$-fold outer product $p^m$.
 
