@@ -62,3 +62,19 @@ def positive(model):
     for p in model.parameters():
         p.data[...] = np.abs(p.data)
     return model
+
+
+def logits_of_weight(model, layer, x):
+    """w ↦ model.logits(x) with ``layer``'s weight replaced by w, for ``check_grads``
+    (the parameter is swapped in the instance dict and put back after each call)."""
+    from tinygen import Tensor
+
+    def logits(w):
+        saved = layer.__dict__["weight"]
+        layer.__dict__["weight"] = w
+        try:
+            return model.logits(Tensor(x))
+        finally:
+            layer.__dict__["weight"] = saved
+
+    return logits

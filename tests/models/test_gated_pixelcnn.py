@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import dependence, positive
+from tests.helpers import dependence, logits_of_weight, positive
 from tests.strategies.autoregressive import pixelcnn_configs
 from tinygen import Tensor
 from tinygen.data import bars_and_stripes
@@ -181,13 +181,4 @@ def test_logit_gradients_pass_check_grads(kind):
         layer = m.layers[1].horizontal
     x = np.random.default_rng(1).random((2, 1, 4, 4))
     check_grads(m.logits, x, name=f"{kind} logits(x)")
-
-    def with_weight(w):
-        saved = layer.__dict__["weight"]
-        layer.__dict__["weight"] = w
-        try:
-            return m.logits(Tensor(x))
-        finally:
-            layer.__dict__["weight"] = saved
-
-    check_grads(with_weight, layer.weight.numpy(), name=f"{kind} logits(W)")
+    check_grads(logits_of_weight(m, layer, x), layer.weight.numpy(), name=f"{kind} logits(W)")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import chi2_pvalue, dependence, positive
+from tests.helpers import chi2_pvalue, dependence, logits_of_weight, positive
 from tests.models.test_gated_pixelcnn import receptive_field
 from tests.strategies.autoregressive import pixelcnn_configs
 from tinygen import Tensor
@@ -283,19 +283,6 @@ def test_the_diagonal_field_reaches_what_the_row_triangle_does_not():
 
 
 
-def _logits_of_weight(m, conv, x):
-    """w ↦ m.logits(x) with ``conv``'s weight replaced by w (for check_grads)."""
-
-    def logits(w):
-        saved = conv.__dict__["weight"]
-        conv.__dict__["weight"] = w
-        try:
-            return m.logits(Tensor(x))
-        finally:
-            conv.__dict__["weight"] = saved
-
-    return logits
-
 def test_logit_gradients_pass_check_grads():
     """End to end in float64: ∂ℓ/∂x, and ∂ℓ/∂K^ss, ∂ℓ/∂K^is of the second Row LSTM."""
     kw = dict(image_shape=(4, 4), channels=2, n_layers=2, first_kernel=3, dtype=np.float64)
@@ -304,7 +291,7 @@ def test_logit_gradients_pass_check_grads():
     check_grads(m.logits, x, name="pixelrnn logits(x)")
     for name in ("state_to_state", "input_to_state"):
         conv = getattr(m.layers[1], name)
-        check_grads(_logits_of_weight(m, conv, x), conv.weight.numpy(),
+        check_grads(logits_of_weight(m, conv, x), conv.weight.numpy(),
                     name=f"pixelrnn logits({name})")
 
 
@@ -318,7 +305,7 @@ def test_diagonal_logit_gradients_pass_check_grads():
     for side in ("left", "right"):
         for name in ("state_to_state", "input_to_state"):
             conv = getattr(getattr(m.layers[1], side), name)
-            check_grads(_logits_of_weight(m, conv, x), conv.weight.numpy(),
+            check_grads(logits_of_weight(m, conv, x), conv.weight.numpy(),
                         name=f"diagonal {side}.{name}")
 
 
