@@ -293,11 +293,9 @@ def _labels(text, n, model):
 
 def sample(args, run):
     """Rebuild the GAN from its checkpoint and write ``--n`` raw samples as ``.npy``."""
-    from ...cli.errors import UsageError
     from ...models.gan import GAN
 
-    if args.n < 1:
-        raise UsageError(f"--n must be >= 1, got {args.n}")
+    _common.check_counts(args, "n")
     ckpt = find_checkpoint(args.checkpoint)
     model = GAN.from_checkpoint(ckpt)
     y = _labels(args.labels, args.n, model)
