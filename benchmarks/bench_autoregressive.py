@@ -36,6 +36,8 @@ Usage::
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_autoregressive.py --train nade \\
         --time-budget 3600 --json runs/bench_ar/nade.json --save runs/bench_ar/nade.npz
     python benchmarks/bench_autoregressive.py --train fvsbn --time-budget 900
+    python benchmarks/bench_autoregressive.py --train gated_pixelcnn --time-budget 6600 \
+        --resume runs/bench_ar/gated_pixelcnn.npz --previous runs/bench_ar/gated_pixelcnn.json
     python benchmarks/bench_autoregressive.py --table runs/bench_ar/*.json
     python benchmarks/bench_autoregressive.py --nade-step
     python benchmarks/bench_autoregressive.py --pixelcnn-speed --rounds 7
@@ -113,21 +115,42 @@ def held_out():
 
 
 def train(name, time_budget, seed=0, n_train=None, max_epochs=10_000, save=None,
-          eval_every=None):
-    """Train ``name`` for ``time_budget`` seconds; return the result as a dict."""
+          eval_every=None, resume=None, previous=None):
+    """Train ``name`` for ``time_budget`` seconds; return the result as a dict.
+
+    With ``resume`` (a checkpoint written by ``save``) and ``previous`` (that run's result
+    dict), training goes on from the checkpoint: the learning rate starts where the
+    schedule left it, lr · DECAY^epochs, and the epochs, seconds and trajectory add to the
+    previous run's. Adam's moment estimates are not in the checkpoint, so they start again
+    from zero (its bias correction makes the first steps as large as a fresh start's).
+    """
     from tinygen.data import binarized_mnist
 
     X = binarized_mnist("train").astype(np.float32)
     if n_train:
         X = X[:n_train]
     Xh, split = held_out()
-    model = build(name, seed)
     s = SETTINGS[name]
-    trajectory = []
+    e0, t_prev, trajectory = 0, 0.0, []
+    if resume is not None:
+        if previous is None or previous.get("model") != name:
+            raise SystemExit(
+                f"--resume needs --previous, the JSON result of the {name} run that wrote "
+                "the checkpoint"
+            )
+        from tinygen.models._autoregressive import AutoregressiveModel
+
+        model = AutoregressiveModel.from_checkpoint(resume)
+        e0, t_prev = int(previous["epochs"]), float(previous["train_seconds"])
+        trajectory = list(previous.get("trajectory", []))
+        seed += e0  # a minibatch order of its own, not the first run's again
+    else:
+        model = build(name, seed)
+    lr0 = s["lr"] * DECAY**e0
 
     def callback(epoch, history):
         model.optimizer_.lr *= DECAY
-        line = {"epoch": epoch + 1, "seconds": float(np.sum(history["time"])),
+        line = {"epoch": e0 + epoch + 1, "seconds": t_prev + float(np.sum(history["time"])),
                 "train_nll": float(history["loss"][-1])}
         if eval_every and (epoch + 1) % eval_every == 0:
             # a 1,000-image subset, for the trajectory only (the model is not chosen by it)
@@ -139,9 +162,9 @@ def train(name, time_budget, seed=0, n_train=None, max_epochs=10_000, save=None,
               f"{line['train_nll']:.2f}{extra}", flush=True)
 
     t0 = time.perf_counter()
-    model.fit(X, n_epochs=max_epochs, batch_size=s["batch_size"], lr=s["lr"],
+    model.fit(X, n_epochs=max_epochs, batch_size=s["batch_size"], lr=lr0,
               random_state=seed, callback=callback, time_budget=time_budget)
-    seconds = time.perf_counter() - t0
+    seconds = t_prev + time.perf_counter() - t0
     model.eval()
     if save:
         Path(save).parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +179,8 @@ def train(name, time_budget, seed=0, n_train=None, max_epochs=10_000, save=None,
         "nll_se": se,
         "train_seconds": seconds,
         "eval_seconds": time.perf_counter() - t1,
-        "epochs": len(model.history_["loss"]),
+        "epochs": e0 + len(model.history_["loss"]),
+        "resumed_from": None if resume is None else {"checkpoint": str(resume), "epochs": e0},
         "train_images": len(X),
         "settings": {**s, "decay_per_epoch": DECAY},
         "trajectory": trajectory,
@@ -354,6 +378,10 @@ def main(argv=None):
                    help="held-out NLL of 1,000 images every N epochs (trajectory only)")
     p.add_argument("--save", default=None, help="checkpoint path (.npz) of the trained model")
     p.add_argument("--json", default=None, help="write the result here")
+    p.add_argument("--resume", default=None,
+                   help="go on training from this checkpoint (written by --save)")
+    p.add_argument("--previous", default=None,
+                   help="with --resume: the JSON result of the run that wrote it")
     p.add_argument("--table", nargs="+", default=None, help="print the table of JSON results")
     p.add_argument("--nade-step", action="store_true", help="fused vs composite NADE step")
     p.add_argument("--pixelcnn-speed", action="store_true", help="PixelCNN step vs PyTorch")
@@ -374,8 +402,10 @@ def main(argv=None):
     elif args.sampling:
         result = sampling(list(SETTINGS))
     elif args.train:
+        previous = json.loads(Path(args.previous).read_text()) if args.previous else None
         result = train(args.train, args.time_budget, args.seed, args.n_train,
-                       save=args.save, eval_every=args.eval_every)
+                       save=args.save, eval_every=args.eval_every, resume=args.resume,
+                       previous=previous)
         print(format_table([result]))
     else:
         p.print_help()

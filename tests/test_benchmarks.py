@@ -122,3 +122,31 @@ def test_peer_runner_builds_the_callable_here_or_in_a_child(tmp_path, monkeypatc
     assert proc.poll() is not None  # closed on exit
     with _common.peer_runner(False, "peer_probe2", "none") as peer:
         assert peer is None
+
+
+def test_bench_autoregressive_resume_goes_on_where_the_run_stopped(tmp_path, monkeypatch):
+    import bench_autoregressive as bar
+
+    import tinygen.data
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 784)) < 0.3).astype(np.uint8)
+    monkeypatch.setattr(tinygen.data, "binarized_mnist", lambda split: X)
+    monkeypatch.setattr(bar, "held_out", lambda: (X[:10], "valid"))
+    ckpt = tmp_path / "fvsbn.npz"
+    first = bar.train("fvsbn", None, max_epochs=2, save=ckpt, eval_every=1)
+    lrs = []
+    from tinygen.models import FVSBN
+
+    fit = FVSBN.fit
+    monkeypatch.setattr(FVSBN, "fit", lambda self, *a, **k: lrs.append(k["lr"]) or fit(self, *a, **k))
+    second = bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous=first, eval_every=1)
+    assert lrs == [pytest.approx(bar.SETTINGS["fvsbn"]["lr"] * bar.DECAY**2)]
+    assert second["epochs"] == 3 and second["resumed_from"]["epochs"] == 2
+    assert [line["epoch"] for line in second["trajectory"]] == [1, 2, 3]
+    assert second["train_seconds"] > first["train_seconds"]
+    # the resumed model starts from the checkpoint's weights, not from a fresh init:
+    # its first epoch's loss is below the first run's first epoch
+    assert second["trajectory"][2]["train_nll"] < first["trajectory"][0]["train_nll"]
+    with pytest.raises(SystemExit, match="--previous"):
+        bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous=None)
