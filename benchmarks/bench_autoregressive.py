@@ -36,7 +36,7 @@ Usage::
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_autoregressive.py --train nade \\
         --time-budget 3600 --json runs/bench_ar/nade.json --save runs/bench_ar/nade.npz
     python benchmarks/bench_autoregressive.py --train fvsbn --time-budget 900
-    python benchmarks/bench_autoregressive.py --train gated_pixelcnn --time-budget 6600 \
+    python benchmarks/bench_autoregressive.py --train gated_pixelcnn --time-budget 6590 \
         --resume runs/bench_ar/gated_pixelcnn.npz --previous runs/bench_ar/gated_pixelcnn.json
     python benchmarks/bench_autoregressive.py --table runs/bench_ar/*.json
     python benchmarks/bench_autoregressive.py --nade-step
@@ -133,10 +133,15 @@ def train(name, time_budget, seed=0, n_train=None, max_epochs=10_000, save=None,
     s = SETTINGS[name]
     e0, t_prev, trajectory = 0, 0.0, []
     if resume is not None:
-        if previous is None or previous.get("model") != name:
+        if previous is None:
             raise SystemExit(
                 f"--resume needs --previous, the JSON result of the {name} run that wrote "
                 "the checkpoint"
+            )
+        if previous.get("model") != name:
+            raise SystemExit(
+                f"--previous holds a {previous.get('model')!r} run, not {name!r}: pass the "
+                f"JSON result of the {name} run that wrote the checkpoint"
             )
         from tinygen.models._autoregressive import AutoregressiveModel
 

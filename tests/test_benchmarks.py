@@ -150,3 +150,5 @@ def test_bench_autoregressive_resume_goes_on_where_the_run_stopped(tmp_path, mon
     assert second["trajectory"][2]["train_nll"] < first["trajectory"][0]["train_nll"]
     with pytest.raises(SystemExit, match="--previous"):
         bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous=None)
+    with pytest.raises(SystemExit, match="holds a 'nade' run, not 'fvsbn'"):
+        bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous={**first, "model": "nade"})
