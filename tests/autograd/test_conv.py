@@ -336,17 +336,58 @@ def test_array_arguments_take_the_tensor_dtype():
 
 
 @pytest.mark.parametrize("kernel, padding", [((3, 3), (1, 1)), ((3, 2), (2, 0)), ((5, 5), (0, 2))])
-def test_stride1_input_gradient_as_a_convolution_equals_col2im(kernel, padding, monkeypatch):
-    """∂L/∂X = G ⋆ w̃ (the mirrored kernel) for stride 1, as col2im(G · Wmᵀ) computes it."""
+@pytest.mark.parametrize("taps", [None, (0, 5), (2, 5)])
+def test_stride1_input_gradient_as_a_convolution_equals_col2im(kernel, padding, taps,
+                                                               monkeypatch):
+    """∂L/∂X = G ⋆ w̃ (the mirrored kernel) for stride 1, as col2im(G · Wmᵀ) computes it;
+    on a range of taps the mirrored kernel reads the mirrored range."""
     from tinygen.autograd.ops import conv_kernels as ck
 
     rng = np.random.default_rng(5)
     x = rng.standard_normal((3, 7, 6, 4))
     w = rng.standard_normal((5, 4) + kernel)
-    g = ck.Geometry(7, 6, kernel, (1, 1), padding)
+    g = ck.Geometry(7, 6, kernel, (1, 1), padding, taps)
     G = rng.standard_normal((3, g.Ho, g.Wo, 5))
     by_conv = ck.conv_backward(x, G, w, g)[0]
     monkeypatch.setattr(ck, "_STRIDE1_BY_CONV", False)
     by_col2im = ck.conv_backward(x, G, w, g)[0]
     assert by_conv.shape == by_col2im.shape == x.shape
     np.testing.assert_allclose(by_conv, by_col2im, rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------- a range of taps (masked convs)
+
+
+@given(conv_cases(), st.data(), st.booleans())
+def test_conv2d_on_a_range_of_taps_is_the_conv_of_the_kernel_zeroed_elsewhere(case, data, by_conv):
+    """Conv2d with taps = (t0, t1) equals the full convolution of w with every offset
+    t = i·k_w + j outside t0 ≤ t < t1 set to zero, in value and in every gradient (so
+    ∂L/∂w is zero off the taps), through both input-gradient paths (the mirrored-kernel
+    convolution, which reads the mirrored taps, and col2im). A range cut off by one tap
+    at either end, or mirrored the wrong way, fails."""
+    from tinygen.autograd.ops.conv import Conv2d
+
+    x, w, b, stride, padding = case
+    T = w.shape[2] * w.shape[3]
+    t0 = data.draw(st.integers(0, T), label="t0")
+    t1 = data.draw(st.integers(t0, T), label="t1")
+    kept = ((np.arange(T) >= t0) & (np.arange(T) < t1)).reshape(w.shape[2:])
+
+    def f(x, w, *b):
+        args = (x, w) + tuple(b)
+        return Conv2d.apply(*args, stride=stride, padding=padding, taps=(t0, t1))
+
+    inputs = (x, w) if b is None else (x, w, b)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(conv_kernels, "_STRIDE1_BY_CONV", by_conv)
+        y = f(*[Tensor(a) for a in inputs])
+        np.testing.assert_allclose(y.numpy(), ref_conv2d(x, w * kept, b, stride, padding),
+                                   atol=1e-12)
+        check_grads(f, *inputs, name="conv2d on a range of taps")
+
+
+def test_geometry_refuses_a_range_of_taps_outside_the_kernel():
+    with pytest.raises(ValueError, match="within the 9 offsets of a 3×3 kernel"):
+        conv_kernels.Geometry(5, 5, (3, 3), (1, 1), (1, 1), taps=(2, 10))
+    with pytest.raises(ValueError, match="t0 ≤ t1"):
+        conv_kernels.Geometry(5, 5, (3, 3), (1, 1), (1, 1), taps=(4, 3))

@@ -80,3 +80,47 @@ def test_output_depends_only_on_the_past(k, mask, seed):
             inside = abs(rr - r) <= k // 2 and abs(cc - c) <= k // 2
             visible = inside and (j < i or (mask == "B" and j == i))
             assert (resp[j, i] != 0) == visible, (i, j)
+
+
+@given(
+    kh=st.sampled_from([1, 3, 5, 7]),
+    kw=st.sampled_from([1, 3, 5]),
+    mask=st.sampled_from("AB"),
+    c_in=st.integers(1, 3),
+    c_out=st.integers(1, 3),
+    side=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_masked_conv2d_equals_its_composite_reference_for_any_weight(
+    kh, kw, mask, c_in, c_out, side, seed
+):
+    """F.masked_conv2d reads only the first T raster taps; its composite reference is
+    F.conv2d(x, w ⊙ M): equal values, ∂L/∂x, ∂L/∂b and ∂L/∂w (the latter zero off the
+    mask) for a weight that is *not* zero under the mask."""
+    rng = np.random.default_rng(seed)
+    x0 = rng.standard_normal((2, c_in, side, side + 1))
+    w0 = rng.standard_normal((c_out, c_in, kh, kw))
+    b0 = rng.standard_normal(c_out)
+    G = rng.standard_normal((2, c_out, side, side + 1))
+    M = raster_mask((kh, kw), mask)
+    assert M.sum() == F.raster_taps((kh, kw), mask)
+    grads = []
+    for composite in (False, True):
+        x, w, b = (Tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        if composite:
+            y = F.conv2d(x, w * Tensor(M), b, padding=(kh // 2, kw // 2))
+        else:
+            y = F.masked_conv2d(x, w, b, mask=mask)
+        (y * Tensor(G)).sum().backward()
+        grads.append((y.numpy(), x.grad, w.grad, b.grad))
+    for ours, ref in zip(*grads):
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+    assert np.all(grads[0][2] * (1 - M) == 0)
+
+
+def test_masked_conv2d_names_the_fix_for_an_even_kernel_or_an_unknown_mask():
+    x = np.zeros((1, 1, 4, 4))
+    with pytest.raises(ValueError, match="odd kernel sides"):
+        F.masked_conv2d(x, np.zeros((1, 1, 2, 3)))
+    with pytest.raises(ValueError, match="'A' or 'B'"):
+        F.masked_conv2d(x, np.zeros((1, 1, 3, 3)), mask="b")

@@ -2,8 +2,8 @@
 
 Activations (``exp expm1 log log1p sqrt tanh sigmoid relu leaky_relu elu softplus logsigmoid
 dropout``), the softmax family (``logsumexp log_softmax softmax``), array ops (``where clip
-concatenate stack pad linear``), convolution (``conv2d conv_transpose2d max_pool2d
-avg_pool2d upsample_nearest``), losses (``binary_cross_entropy_with_logits
+concatenate stack pad linear``), convolution (``conv2d masked_conv2d raster_taps conv_transpose2d
+max_pool2d avg_pool2d upsample_nearest``), losses (``binary_cross_entropy_with_logits
 binary_cross_entropy cross_entropy nll_loss mse_loss gaussian_nll_loss``), the Bernoulli
 log-likelihood summed over the last axis (``bernoulli_log_likelihood``), and the VAE's
 Gaussian pieces (``reparameterize kl_normal``).
@@ -31,7 +31,15 @@ from .activations import (
     tanh,
 )
 from .array_ops import clip, concatenate, linear, pad, stack, where
-from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest
+from .conv import (
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    masked_conv2d,
+    max_pool2d,
+    raster_taps,
+    upsample_nearest,
+)
 from .gaussian import kl_normal, reparameterize
 from .losses import (
     bernoulli_log_likelihood,
@@ -77,6 +85,8 @@ __all__ = [
     "kl_normal",
     "reparameterize",
     "conv2d",
+    "masked_conv2d",
+    "raster_taps",
     "conv_transpose2d",
     "max_pool2d",
     "avg_pool2d",

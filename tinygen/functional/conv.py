@@ -13,7 +13,15 @@ from ..autograd import OpError, Tensor
 from ..autograd.ops.conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, UpsampleNearest
 from ._utils import as_float_tensor, float_dtype_of
 
-__all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample_nearest"]
+__all__ = [
+    "conv2d",
+    "masked_conv2d",
+    "raster_taps",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "upsample_nearest",
+]
 
 
 def _pair(value, name, op, minimum):
@@ -99,6 +107,69 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
     args = _conv_operands(op, x, weight, bias, 1, "(out_channels, in_channels, kh, kw)")
     params = dict(stride=_pair(stride, "stride", op, 1), padding=_pair(padding, "padding", op, 0))
     return Conv2d.apply(*args, **params)
+
+
+def raster_taps(kernel_hw, mask="B"):
+    """T, the number of kernel offsets a raster-order mask keeps: the rows above the centre
+    and, in the centre row, the columns left of it (and the centre itself for mask "B"),
+
+        T = (k_h // 2)·k_w + k_w // 2 + [mask = "B"].
+
+    In raster order t = i·k_w + j these are exactly the first T offsets, 0 ≤ t < T.
+
+    Parameters
+    ----------
+    kernel_hw : (int, int)
+        Odd sides (k_h, k_w).
+    mask : {"A", "B"}
+    """
+    kh, kw = (int(k) for k in kernel_hw)
+    if mask not in ("A", "B"):
+        raise OpError(f"mask must be 'A' or 'B', got {mask!r}")
+    if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
+        raise OpError(f"a masked convolution needs odd kernel sides, got {(kh, kw)}")
+    return (kh // 2) * kw + kw // 2 + (mask == "B")
+
+
+def masked_conv2d(x, weight, bias=None, mask="B") -> Tensor:
+    r"""The masked convolution of PixelCNN, with "same" zero padding (k_h // 2, k_w // 2):
+
+    .. math::
+
+        y = \mathrm{conv2d}(x,\; w \odot M,\; b), \qquad
+        M_{o,c,i,j} = [\, i \cdot k_w + j < T \,]
+
+    with T of :func:`raster_taps` (M is :func:`tinygen.nn.masked_conv.raster_mask`). The
+    entries of ``weight`` outside the mask are never read, and their gradient is zero.
+
+    Parameters
+    ----------
+    x : Tensor or array of shape (n_images, in_channels, height, width)
+    weight : Tensor or array of shape (out_channels, in_channels, k_h, k_w), odd sides
+    bias : Tensor or array of shape (out_channels,), optional
+    mask : {"A", "B"}
+        "A" excludes the centre pixel, "B" includes it.
+
+    Returns
+    -------
+    Tensor of shape (n_images, out_channels, height, width)
+
+    Notes
+    -----
+    Computed as :func:`conv2d` restricted to the first T taps (``taps=(0, T)`` of
+    :class:`tinygen.autograd.ops.conv.Conv2d`): the column matrix holds only the kept
+    offsets, so every product is T / (k_h k_w) as long as the full kernel's (5/9 for a
+    3 × 3 mask B, 24/49 for a 7 × 7 mask A). The composite reference
+    ``conv2d(x, weight * M, bias, padding=(k_h // 2, k_w // 2))`` gives the same result
+    and gradients (``tests/functional/test_conv.py``); the PixelCNN training step of
+    ``python benchmarks/bench_autoregressive.py --pixelcnn-speed`` is where the shorter
+    products are timed.
+    """
+    op = "masked_conv2d"
+    args = _conv_operands(op, x, weight, bias, 1, "(out_channels, in_channels, kh, kw)")
+    kh, kw = args[1].shape[2:]
+    T = raster_taps((kh, kw), mask)
+    return Conv2d.apply(*args, stride=(1, 1), padding=(kh // 2, kw // 2), taps=(0, T))
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0) -> Tensor:

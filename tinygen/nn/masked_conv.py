@@ -49,15 +49,12 @@ def raster_mask(kernel_size, mask="B"):
     mask : {"A", "B"}
         "A" excludes the centre, "B" includes it.
     """
+    import tinygen.functional as F  # noqa: PLC0415 (lazy, as in conv.py)
+
     kh, kw = _sides(kernel_size)
-    if mask not in ("A", "B"):
-        raise ValueError(f"mask must be 'A' or 'B', got {mask!r}")
-    if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
-        raise ValueError(f"a masked convolution needs odd kernel sides, got {(kh, kw)}")
-    m = np.zeros((kh, kw))
-    m[: kh // 2, :] = 1.0
-    m[kh // 2, : kw // 2 + (mask == "B")] = 1.0
-    return m
+    m = np.zeros(kh * kw)
+    m[: F.raster_taps((kh, kw), mask)] = 1.0  # the first T offsets in raster order
+    return m.reshape(kh, kw)
 
 
 class MaskedConv2d(Conv2d):
@@ -134,6 +131,6 @@ class MaskedConv2d(Conv2d):
     def forward(self, x):
         import tinygen.functional as F  # noqa: PLC0415 (lazy, as in conv.py)
 
-        return F.conv2d(
-            x, self.weight * self.mask, self.bias, stride=self.stride, padding=self.padding
-        )
+        # = F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding), reading
+        # only the kept taps (F.masked_conv2d's Notes)
+        return F.masked_conv2d(x, self.weight, self.bias, mask=self.mask_type)

@@ -70,13 +70,17 @@ class Conv2d(Function):
                 (then cropped to (H, W)),
         ∂L/∂b[o] = Σ_{n, r, s} G[n, o, r, s].
 
+    With ``taps`` = (t0, t1) the sums over (i, j) keep only the offsets t0 ≤ i·k_w + j < t1
+    (raster order): the result is that of the weight zeroed elsewhere, and ∂L/∂w is zero
+    there (a masked convolution, :func:`tinygen.functional.masked_conv2d`).
+
     See :mod:`.conv_kernels` for how each is lowered to matrix products.
     """
 
-    def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0)):
+    def forward(self, x, w, b=None, stride=(1, 1), padding=(0, 0), taps=None):
         _check_conv_inputs("conv2d", x, w, b, 1)
         N, C, H, W = x.shape
-        g = Geometry(H, W, w.shape[2:], stride, padding)
+        g = Geometry(H, W, w.shape[2:], stride, padding, taps)
         if g.Ho < 1 or g.Wo < 1:
             raise ValueError(
                 f"conv2d: kernel {w.shape[2:]} with padding {padding} does not fit the input "

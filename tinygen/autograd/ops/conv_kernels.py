@@ -79,11 +79,16 @@ _STRIDE1_BY_CONV = True
 
 class Geometry:
     """Kernel size (kh, kw), stride (sh, sw) and padding (ph, pw) of a convolution,
-    with the input size (H, W), the padded size (Hp, Wp) and the output size (Ho, Wo)."""
+    with the input size (H, W), the padded size (Hp, Wp) and the output size (Ho, Wo).
 
-    __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "H", "W", "Hp", "Wp", "Ho", "Wo")
+    ``taps`` = (t0, t1) restricts the kernel to the offsets t0 ≤ t < t1 in raster order,
+    t = i·k_w + j: the others are taken to be zero and are never read (a masked
+    convolution; see :func:`im2col`). The default is the whole kernel, (0, kh·kw).
+    """
 
-    def __init__(self, H, W, kernel, stride, padding):
+    __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "H", "W", "Hp", "Wp", "Ho", "Wo", "taps")
+
+    def __init__(self, H, W, kernel, stride, padding, taps=None):
         self.H, self.W = H, W
         self.kh, self.kw = kernel
         self.sh, self.sw = stride
@@ -91,6 +96,21 @@ class Geometry:
         self.Hp, self.Wp = H + 2 * self.ph, W + 2 * self.pw
         self.Ho = conv_output_size(H, self.kh, self.sh, self.ph)
         self.Wo = conv_output_size(W, self.kw, self.sw, self.pw)
+        self.taps = (0, self.kh * self.kw) if taps is None else (int(taps[0]), int(taps[1]))
+        if not 0 <= self.taps[0] <= self.taps[1] <= self.kh * self.kw:
+            raise ValueError(
+                f"taps {taps} must be a range (t0, t1), t0 ≤ t1, within the "
+                f"{self.kh * self.kw} offsets of a {self.kh}×{self.kw} kernel"
+            )
+
+    @property
+    def all_taps(self):
+        """True when the whole kernel is read."""
+        return self.taps == (0, self.kh * self.kw)
+
+    def rows(self, C):
+        """The rows of Wm (and columns of cols) of the kept taps, for C input channels."""
+        return slice(self.taps[0] * C, self.taps[1] * C)
 
 
 def conv_output_size(n, k, s, p):
@@ -156,11 +176,24 @@ def im2col(x_pad, g: Geometry):
 
     Returns
     -------
-    cols : array of shape (n·Ho·Wo, kh·kw·C)
-        A copy of :func:`windows`; for a 1×1 kernel with stride 1 and contiguous input
-        the input itself, reshaped (no copy).
+    cols : array of shape (n·Ho·Wo, T·C)
+        A copy of :func:`windows`, T = kh·kw; for a 1×1 kernel with stride 1 and
+        contiguous input the input itself, reshaped (no copy). With ``g.taps`` = (t0, t1)
+        only the columns of the offsets t0 ≤ i·kw + j < t1, T = t1 − t0: a masked
+        convolution's product is then (t1 − t0)/(kh·kw) as long (5/9 for a 3×3 mask B).
     """
-    return windows(x_pad, g).reshape(-1, g.kh * g.kw * x_pad.shape[3])
+    win, C = windows(x_pad, g), x_pad.shape[3]
+    if g.all_taps:
+        return win.reshape(-1, g.kh * g.kw * C)
+    (t0, t1), n = g.taps, x_pad.shape[0]
+    cols = get_array_module(x_pad).empty((n, g.Ho, g.Wo, (t1 - t0) * C), dtype=x_pad.dtype)
+    a = 0
+    for i in range(t0 // g.kw, (t1 - 1) // g.kw + 1):  # the kernel rows the range meets
+        j0, j1 = max(t0 - i * g.kw, 0), min(t1 - i * g.kw, g.kw)
+        b = a + (j1 - j0) * C
+        cols[..., a:b] = win[:, :, :, i, j0:j1].reshape(n, g.Ho, g.Wo, b - a)
+        a = b
+    return cols.reshape(n * g.Ho * g.Wo, (t1 - t0) * C)
 
 
 def col2im(dcols, g: Geometry, out):
@@ -201,7 +234,8 @@ def _chunks(a, g: Geometry, C):
 
 
 def conv_forward(x, w, g: Geometry, b=None):
-    """Y = im2col(X_pad) · Wm + b, chunk by chunk (the cross-correlation of X with w).
+    """Y = im2col(X_pad) · Wm + b, chunk by chunk (the cross-correlation of X with w;
+    with ``g.taps``, of X with w restricted to those taps, Wm then its rows of them).
 
     Parameters
     ----------
@@ -218,7 +252,7 @@ def conv_forward(x, w, g: Geometry, b=None):
     """
     xp = get_array_module(x)
     N, C, O = x.shape[0], x.shape[3], w.shape[0]
-    x_pad, Wm = pad_nhwc(x, g.ph, g.pw), weight_matrix(w)
+    x_pad, Wm = pad_nhwc(x, g.ph, g.pw), weight_matrix(w)[g.rows(C)]
     out = xp.empty((N, g.Ho, g.Wo, O), dtype=x.dtype)
     for c in _chunks(x, g, C):
         xp.matmul(im2col(x_pad[c], g), Wm, out=out[c].reshape(-1, O))
@@ -255,18 +289,24 @@ def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True, need_
     db = G2.sum(axis=0) if need_bias else None
     if need_weight:
         x_pad = pad_nhwc(x, g.ph, g.pw)
-        dWm = xp.zeros((g.kh * g.kw * C, O), dtype=G.dtype)
+        dWm = xp.zeros((g.kh * g.kw * C, O), dtype=G.dtype)  # zero outside g.taps
     by_conv = (need_input and _STRIDE1_BY_CONV and g.sh == g.sw == 1 and g.ph < g.kh
                and g.pw < g.kw)
+    K = g.rows(C)
     if need_input and not by_conv:
-        WmT = weight_matrix(w).T
+        WmT = weight_matrix(w)[K].T
         dx_pad = xp.zeros((N, g.Hp, g.Wp, C), dtype=G.dtype)
     for c in _chunks(G, g, C):
         Gc = G2[c.start * rows : c.stop * rows]
         if need_weight:
-            dWm += im2col(x_pad[c], g).T @ Gc
+            dWm[K] += im2col(x_pad[c], g).T @ Gc
         if need_input and not by_conv:
-            col2im(Gc @ WmT, g, dx_pad[c])
+            dcols = Gc @ WmT
+            if not g.all_taps:  # col2im reads every tap: the others get zero
+                full = xp.zeros((dcols.shape[0], g.kh * g.kw * C), dtype=G.dtype)
+                full[:, K] = dcols
+                dcols = full
+            col2im(dcols, g, dx_pad[c])
     dw = weight_from_matrix(dWm, w.shape) if need_weight else None
     dx = None
     if by_conv:
@@ -278,7 +318,8 @@ def conv_backward(x, G, w, g: Geometry, need_input=True, need_weight=True, need_
 
 def _grad_input_stride1(G, w, g: Geometry):
     """∂L/∂X = G ⋆ w̃ for a stride-1 convolution (see the module docstring): the mirrored
-    kernel w̃[c, o, i, j] = w[o, c, k_h − 1 − i, k_w − 1 − j], G padded by k − 1 − p.
+    kernel w̃[c, o, i, j] = w[o, c, k_h − 1 − i, k_w − 1 − j], G padded by k − 1 − p. The
+    mirror of the taps t0 ≤ t < t1 are the taps kh·kw − t1 ≤ t < kh·kw − t0.
 
     # NOTE: the same product as col2im's G · Wmᵀ, but its im2col copy replaces k_h·k_w
     # strided adds into ∂L/∂X: the PixelCNN-shaped step (forward and backward) is 1.26×
@@ -287,7 +328,9 @@ def _grad_input_stride1(G, w, g: Geometry):
     """
     xp = get_array_module(G)
     w_mirror = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    gt = Geometry(g.Ho, g.Wo, (g.kh, g.kw), (1, 1), (g.kh - 1 - g.ph, g.kw - 1 - g.pw))
+    T, (t0, t1) = g.kh * g.kw, g.taps
+    gt = Geometry(g.Ho, g.Wo, (g.kh, g.kw), (1, 1), (g.kh - 1 - g.ph, g.kw - 1 - g.pw),
+                  taps=(T - t1, T - t0))
     return conv_forward(G, w_mirror, gt)
 
 
