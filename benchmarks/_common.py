@@ -181,8 +181,10 @@ def try_torch():
     return torch
 
 
-def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None, spread=None):
-    """Print one line: our figure, the peer's and the ratio (≥1 means we win).
+def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None, spread=None,
+           peer_name="torch"):
+    """Print one line: our figure, the peer's (named ``peer_name``) and the ratio (≥1
+    means we win).
 
     ``ratio`` (e.g. the median of per-round ratios from :func:`best_of_pair`) is printed
     when given; otherwise the ratio of the two figures. ``spread`` = (q1, q3), the
@@ -191,7 +193,7 @@ def report(case, ours, unit, peer=None, higher_is_better=True, ratio=None, sprea
     if peer is not None:
         if ratio is None:
             ratio = ours / peer if higher_is_better else peer / ours
-        line += f" | torch {peer:10.1f} {unit} | ratio {ratio:5.2f}x"
+        line += f" | {peer_name} {peer:10.1f} {unit} | ratio {ratio:5.2f}x"
         if spread is not None:
             line += f" (rounds {spread[0]:.2f}-{spread[1]:.2f})"
     print(line, flush=True)

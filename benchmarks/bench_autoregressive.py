@@ -29,6 +29,10 @@ Protocol
 * ``--pixelcnn-speed``: one PixelCNN training step (the default model, batch 32, Adam) in
   tinygen and the same network in PyTorch CPU, in alternating rounds, PyTorch in a process
   of its own (``_common.best_of_pair``).
+* ``--masked-taps``: the same PixelCNN step with :class:`tinygen.nn.MaskedConv2d` as it
+  is (``F.masked_conv2d``: the products read only the kept taps) against its composite
+  reference ``F.conv2d(x, W ⊙ M)`` (every tap, the masked ones multiplied by zero), in
+  alternating rounds; the measurement behind the shorter products.
 * ``--sampling``: seconds to draw 64 images from each (untrained, default-sized) model.
 
 Usage::
@@ -41,6 +45,7 @@ Usage::
     python benchmarks/bench_autoregressive.py --table runs/bench_ar/*.json
     python benchmarks/bench_autoregressive.py --nade-step
     python benchmarks/bench_autoregressive.py --pixelcnn-speed --rounds 7
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_autoregressive.py --masked-taps --rounds 9
     python benchmarks/bench_autoregressive.py --sampling
 """
 
@@ -357,6 +362,52 @@ def pixelcnn_speed(steps=4, rounds=7, threads=None, same_process=False):
             "ratio_vs_torch": ratio}
 
 
+def masked_taps(steps=4, rounds=7):
+    """Images per second of the PixelCNN step with masked convolutions on their kept taps
+    (as tinygen runs them) and by the composite ``conv2d(x, W ⊙ M)``, and the speed-up."""
+    from _common import best_of_pair, quartiles, report
+
+    import tinygen.functional as F
+    from tinygen.autograd import Tensor
+    from tinygen.models import PixelCNN
+    from tinygen.nn import MaskedConv2d
+    from tinygen.optim import Adam
+
+    def composite_forward(self, x):
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+    on_taps = MaskedConv2d.forward
+    model = PixelCNN(random_state=0)
+    opt = Adam(model.parameters(), lr=1e-3)
+    X = _speed_data(steps)
+
+    def steps_with(forward):
+        def run():
+            MaskedConv2d.forward = forward
+            try:
+                for s in range(steps):
+                    x = Tensor(X[s * SPEED_BATCH : (s + 1) * SPEED_BATCH].reshape(SPEED_BATCH, -1))
+                    loss = model.nll(x)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+            finally:
+                MaskedConv2d.forward = on_taps
+        return run
+
+    ours, composite = steps_with(on_taps), steps_with(composite_forward)
+    ours()
+    composite()
+    ratios = []
+    t_taps, t_comp, ratio = best_of_pair(ours, composite, rounds, ratios=ratios)
+    q1, _, q3 = quartiles(ratios)
+    n_img = steps * SPEED_BATCH
+    report("PixelCNN step, masked convs on their taps", n_img / t_taps, "img/s",
+           n_img / t_comp, peer_name="composite", ratio=ratio, spread=(q1, q3))
+    return {"taps_img_s": n_img / t_taps, "composite_img_s": n_img / t_comp,
+            "speedup": ratio}
+
+
 def sampling(names, n=64):
     """Seconds to draw ``n`` samples from each default-sized model."""
     out = {}
@@ -393,6 +444,8 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--same-process", action="store_true", help="PyTorch in this process")
+    p.add_argument("--masked-taps", action="store_true",
+                   help="PixelCNN step: masked convs on their taps vs conv2d(x, W ⊙ M)")
     p.add_argument("--sampling", action="store_true", help="time 64 samples per model")
     args = p.parse_args(argv)
     result = None
@@ -404,6 +457,8 @@ def main(argv=None):
     elif args.pixelcnn_speed:
         result = pixelcnn_speed(rounds=args.rounds, threads=args.threads,
                                 same_process=args.same_process)
+    elif args.masked_taps:
+        result = masked_taps(rounds=args.rounds)
     elif args.sampling:
         result = sampling(list(SETTINGS))
     elif args.train:

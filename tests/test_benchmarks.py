@@ -152,3 +152,21 @@ def test_bench_autoregressive_resume_goes_on_where_the_run_stopped(tmp_path, mon
         bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous=None)
     with pytest.raises(SystemExit, match="holds a 'nade' run, not 'fvsbn'"):
         bar.train("fvsbn", None, max_epochs=1, resume=ckpt, previous={**first, "model": "nade"})
+
+
+def test_bench_autoregressive_masked_taps_times_both_forwards_and_puts_ours_back(monkeypatch):
+    """--masked-taps swaps MaskedConv2d.forward for the composite in its rounds only."""
+    import bench_autoregressive as bar
+
+    from tinygen.nn import MaskedConv2d
+
+    monkeypatch.setattr(bar, "SPEED_BATCH", 2)
+    monkeypatch.setattr(_common.time, "sleep", lambda s: None)
+    ours = MaskedConv2d.forward
+    calls = []
+    monkeypatch.setattr(bar, "_speed_data", lambda steps: calls.append(steps) or
+                        (np.random.default_rng(0).random((2 * steps, 1, 28, 28)) < 0.3)
+                        .astype(np.float32))
+    r = bar.masked_taps(steps=1, rounds=1)
+    assert MaskedConv2d.forward is ours and calls == [1]
+    assert r["taps_img_s"] > 0 and r["composite_img_s"] > 0 and r["speedup"] > 0
