@@ -46,6 +46,7 @@ from matplotlib.colors import ListedColormap
 
 import tinygen.models as models
 from tinygen import Tensor, no_grad
+from tinygen import functional as F
 from tinygen.data import synthetic_digits
 from tinygen.lessons import setup_lesson
 from tinygen.models import FVSBN, NADE, GatedPixelCNN, PixelCNN
@@ -272,6 +273,30 @@ fig.tight_layout()
 fig.savefig(L.path("masks.png"), dpi=100)
 plt.close(fig)
 L.saved(L.path("masks.png"))
+
+# %% [markdown]
+# **The kept weights come first.** Number the kernel offsets in raster order,
+# $t = u k + v$. The ones of a mask are then exactly the first
+#
+# $$T = \lfloor k/2 \rfloor\, k + \lfloor k/2 \rfloor + 1[\text{B}]$$
+#
+# offsets, $0 \le t < T$ (`F.raster_taps`). So a masked convolution needs no multiplication
+# by zeros: `F.masked_conv2d` copies only those $T$ offsets of each window into the im2col
+# column matrix, and its matrix product is $T / k^2$ as long as the full kernel's (5/9 for a
+# $3 \times 3$ mask B). It equals `conv2d(x, W * M)`, checked here on a weight that is *not*
+# zero under the mask.
+
+# %%
+for k, kind in ((7, "A"), (3, "B")):
+    T = F.raster_taps((k, k), kind)
+    assert np.array_equal(raster_mask(k, kind).ravel(), np.arange(k * k) < T)
+    x_check = rng.standard_normal((2, 3, 6, 6))
+    W_check = rng.standard_normal((4, 3, k, k))
+    on_taps = F.masked_conv2d(x_check, W_check, mask=kind).numpy()
+    composite = F.conv2d(x_check, W_check * raster_mask(k, kind), padding=k // 2).numpy()
+    print(f"{k}x{k} mask {kind}: T = {T} of {k * k} offsets; largest difference from "
+          f"conv2d(x, W * M): {np.abs(on_taps - composite).max():.1e}")
+    assert np.allclose(on_taps, composite, atol=1e-12)
 
 # %% [markdown]
 # ## 4. Causality, the receptive field and the blind spot

@@ -164,6 +164,8 @@ def masked_conv2d(x, weight, bias=None, mask="B") -> Tensor:
     and gradients (``tests/functional/test_conv.py``); the PixelCNN training step of
     ``python benchmarks/bench_autoregressive.py --pixelcnn-speed`` is where the shorter
     products are timed.
+
+    Lesson: ``lessons/autoregressive.py`` §3 "The masks A and B".
     """
     op = "masked_conv2d"
     args = _conv_operands(op, x, weight, bias, 1, "(out_channels, in_channels, kh, kw)")
