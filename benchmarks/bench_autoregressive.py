@@ -45,7 +45,7 @@ Usage::
     python benchmarks/bench_autoregressive.py --table runs/bench_ar/*.json
     python benchmarks/bench_autoregressive.py --nade-step
     python benchmarks/bench_autoregressive.py --pixelcnn-speed --rounds 7
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_autoregressive.py --masked-taps --rounds 9
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_autoregressive.py --masked-taps --rounds 7
     python benchmarks/bench_autoregressive.py --sampling
 """
 
