@@ -322,11 +322,22 @@ def torch_pixelcnn_runner(steps, threads=None):
     return run
 
 
+def _train_steps(model, opt, X, steps):
+    """``steps`` training steps of ``model`` on consecutive batches of SPEED_BATCH images."""
+    from tinygen.autograd import Tensor
+
+    for s in range(steps):
+        x = Tensor(X[s * SPEED_BATCH : (s + 1) * SPEED_BATCH].reshape(SPEED_BATCH, -1))
+        loss = model.nll(x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
 def pixelcnn_speed(steps=4, rounds=7, threads=None, same_process=False):
     """Images per second of the PixelCNN training step, tinygen and PyTorch CPU."""
     from _common import best_of_pair, peer_runner, peer_setup, quartiles, report, try_torch
 
-    from tinygen.autograd import Tensor
     from tinygen.models import PixelCNN
     from tinygen.optim import Adam
 
@@ -337,12 +348,7 @@ def pixelcnn_speed(steps=4, rounds=7, threads=None, same_process=False):
     X = _speed_data(steps)
 
     def ours():
-        for s in range(steps):
-            x = Tensor(X[s * SPEED_BATCH : (s + 1) * SPEED_BATCH].reshape(SPEED_BATCH, -1))
-            loss = model.nll(x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        _train_steps(model, opt, X, steps)
 
     ours()
     ratios = []
@@ -368,7 +374,6 @@ def masked_taps(steps=4, rounds=7):
     from _common import best_of_pair, quartiles, report
 
     import tinygen.functional as F
-    from tinygen.autograd import Tensor
     from tinygen.models import PixelCNN
     from tinygen.nn import MaskedConv2d
     from tinygen.optim import Adam
@@ -385,12 +390,7 @@ def masked_taps(steps=4, rounds=7):
         def run():
             MaskedConv2d.forward = forward
             try:
-                for s in range(steps):
-                    x = Tensor(X[s * SPEED_BATCH : (s + 1) * SPEED_BATCH].reshape(SPEED_BATCH, -1))
-                    loss = model.nll(x)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
+                _train_steps(model, opt, X, steps)
             finally:
                 MaskedConv2d.forward = on_taps
         return run
