@@ -161,9 +161,9 @@ def masked_conv2d(x, weight, bias=None, mask="B") -> Tensor:
     offsets, so every product is T / (k_h k_w) as long as the full kernel's (5/9 for a
     3 × 3 mask B, 24/49 for a 7 × 7 mask A). The composite reference
     ``conv2d(x, weight * M, bias, padding=(k_h // 2, k_w // 2))`` gives the same result
-    and gradients (``tests/functional/test_conv.py``); the PixelCNN training step of
-    ``python benchmarks/bench_autoregressive.py --pixelcnn-speed`` is where the shorter
-    products are timed.
+    and gradients (``tests/nn/test_masked_conv.py``); ``python
+    benchmarks/bench_autoregressive.py --masked-taps`` times the two on the PixelCNN
+    training step.
 
     Lesson: ``lessons/autoregressive.py`` §3 "The masks A and B".
     """
