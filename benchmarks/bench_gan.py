@@ -381,11 +381,14 @@ def _ceiling(clf, reference):
     }
 
 
-def _score_samples(gan, clf, reference, n, seed):
-    """Scores of ``n`` samples, and of their first 2,000 (the ceiling's count)."""
+def _score_samples(gan, clf, reference, n, seed, ema=None):
+    """Scores of ``n`` samples, and of their first 2,000 (the ceiling's count).
+
+    ``ema``: as :meth:`GAN.sample`'s (None: the averaged generator when the GAN has one).
+    """
     from tinygen.models.classifier_scores import classifier_score
 
-    S = gan.sample(n, random_state=seed)
+    S = gan.sample(n, random_state=seed, ema=ema)
     out = {f"samples_{n}": classifier_score(clf, S, reference).as_dict()}
     if n > 2000:
         out["samples_2000"] = classifier_score(clf, S[:2000], reference).as_dict()
@@ -402,12 +405,14 @@ def _score_line(name, s):
 
 
 def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000,
-              noise=0.0, noise_anneal_steps=None, pack=1):
+              noise=0.0, noise_anneal_steps=None, pack=1, ema_decay=None):
     """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
 
     Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
     grid of 100 samples), ``mnist.json`` (the scores, the ceiling and the trajectory) and
     ``mnist_classifier.npz`` (the scoring classifier, trained on first use, ~1 min).
+    With ``ema_decay`` the samples come from the averaged generator, and the trained
+    generator's samples (the same z) are scored beside them as ``live_samples_*``.
     """
     from tinygen.data import binarized_mnist
     from tinygen.models.classifier_scores import gaussian_fit
@@ -432,7 +437,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     )
     X = binarized_mnist("train").astype(np.float32).reshape(-1, 1, 28, 28)
     gan = DCGAN(n_latent=s["n_latent"], width=s["width"], instance_noise=noise,
-                noise_anneal_steps=noise_anneal_steps, pack=pack, random_state=seed)
+                noise_anneal_steps=noise_anneal_steps, pack=pack, ema_decay=ema_decay,
+                random_state=seed)
     trajectory = []
 
     def callback(step, m):
@@ -456,6 +462,10 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
                 f"  | 2,000 samples: {sc['classes_covered']} classes, KL "
                 f"{sc['kl_uniform']:.4f}, Fréchet {sc['frechet']:.2f}"
             )
+            if ema_decay is not None:
+                live, _ = _score_samples(m, clf, reference, 2000, 10_000 + seed, ema=False)
+                line["live_samples_2000"] = live = live["samples_2000"]
+                msg += f"  | trained G: KL {live['kl_uniform']:.4f}, Fréchet {live['frechet']:.2f}"
         trajectory.append(line)
         print(msg, flush=True)
 
@@ -473,6 +483,9 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     )
     steps, seconds = len(gan.history_["d_loss"]), gan.history_["time"][-1]
     scores, S = _score_samples(gan, clf, reference, s["n_score"], 10_000 + seed)
+    if ema_decay is not None:
+        live, _ = _score_samples(gan, clf, reference, s["n_score"], 10_000 + seed, ema=False)
+        scores.update({f"live_{k}": v for k, v in live.items()})
     grid = image_grid(
         S[:100],
         out / "samples.png",
@@ -481,7 +494,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     )
     result = {
         "settings": {**s, "time_budget": time_budget, "seed": seed, "instance_noise": noise,
-                     "noise_anneal_steps": noise_anneal_steps, "pack": pack},
+                     "noise_anneal_steps": noise_anneal_steps, "pack": pack,
+                     "ema_decay": ema_decay},
         "steps": steps,
         "train_seconds": seconds,
         "epochs": steps * s["batch_size"] * pack / len(X),
@@ -500,6 +514,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     for name, key in (
         ("DCGAN samples", f"samples_{s['n_score']}"),
         ("DCGAN samples (first 2,000)", "samples_2000"),
+        *((("trained G, not averaged", f"live_samples_{s['n_score']}"),) if ema_decay else ()),
         ("real: held-out test images", "real_test_2000"),
         ("real: binarized training images", "real_train_10000"),
     ):
@@ -538,13 +553,17 @@ def main(argv=None):
                    help="--mnist: generator steps over which σ goes from σ₀ to 0")
     p.add_argument("--pack", type=int, default=1,
                    help="--mnist: PacGAN's m, images per discriminator input")
+    p.add_argument("--ema", type=float, default=None, metavar="BETA",
+                   help="--mnist: sample from the generator averaged with decay BETA "
+                        "(e.g. 0.999), and score the trained one beside it")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"
         if "TINYGEN_DATA" not in os.environ and shared.is_dir():
             os.environ["TINYGEN_DATA"] = str(shared)
         return mnist_run(args.time_budget, args.out, seed=args.first_seed, noise=args.noise,
-                         noise_anneal_steps=args.noise_anneal_steps, pack=args.pack)
+                         noise_anneal_steps=args.noise_anneal_steps, pack=args.pack,
+                         ema_decay=args.ema)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(

@@ -112,6 +112,25 @@ def test_packed_gan_on_the_grid(tmp_path, capsys):
     assert np.load(tmp_path / "p.npy").shape == (10, 2)  # samples are not packed
 
 
+def test_averaged_generator_from_the_cli(tmp_path, capsys):
+    status, run = _train(tmp_path, "--data", "ring", "--ema", "0.9", "--steps", "6",
+                         "--batch-size", "16", "--checkpoint-every", "3")
+    assert status == 0
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["model"]["ema_decay"] == 0.9
+    from tinygen.models.gan import GAN
+
+    model = GAN.from_checkpoint(run / "gan.npz")
+    argv = ["--quiet", "sample", "gan", "--root", str(tmp_path), "--checkpoint", str(run)]
+    assert main([*argv, "--n", "5", "--out", str(tmp_path / "e.npy"), "--seed", "4"]) == 0
+    # sample draws from the average, not from the trained generator
+    np.testing.assert_array_equal(np.load(tmp_path / "e.npy"), model.sample(5, random_state=4))
+    assert not np.allclose(np.load(tmp_path / "e.npy"), model.sample(5, random_state=4, ema=False))
+    assert main(["--quiet", "train", "gan", "--root", str(tmp_path), "--name", "bad",
+                 "--data", "ring", "--ema", "1.0", "--steps", "1"]) == 2
+    assert "ema_decay" in capsys.readouterr().err
+
+
 def test_conditional_needs_labelled_data(tmp_path, capsys):
     status, _ = _train(tmp_path, "--data", "grid", "--conditional", "--steps", "1")
     assert status == 2

@@ -103,6 +103,8 @@ class DCGAN(GAN):
     pack : int, default 1
         PacGAN's m (Lin et al., 2018): D's first convolution takes m images as m channels
         and judges them together. Unconditional only.
+    ema_decay : float in (0, 1) or None
+        β of the averaged generator that ``sample`` uses (see :class:`~tinygen.models.GAN`).
     random_state : int, Generator or None
 
     Shapes: images (n, 1, 28, 28) (also accepted as (n, 784) or (n, 28, 28)), values in
@@ -120,6 +122,7 @@ class DCGAN(GAN):
         instance_noise=0.0,
         noise_anneal_steps=None,
         pack=1,
+        ema_decay=None,
         random_state=None,
         **_ignored,  # data_range / data_shape of a saved config: fixed by the architecture
     ):
@@ -139,6 +142,7 @@ class DCGAN(GAN):
             n_classes=nc,
             data_shape=(1, 28, 28),
             pack=pack,
+            ema_decay=ema_decay,
         )
         self.width, self.conditional = int(width), bool(conditional)
         self.n_classes_total = int(n_classes)

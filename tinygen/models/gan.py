@@ -24,6 +24,12 @@ G(z) + σ_t ε, ε ~ N(0, I), with σ_t annealed linearly from σ₀ to 0. The n
 two distributions overlap, so D cannot separate them perfectly and G's gradient does not
 vanish (§6).
 
+Averaged generator (Karras et al., 2018; Yazıcı et al., 2019): with ``ema_decay`` = β the
+GAN keeps a second copy of G whose weights are the exponential moving average of the
+trained ones, θ̄ ← β θ̄ + (1 − β) θ after every generator step. The game's updates circle
+and overshoot around an equilibrium; the average sits nearer its centre, and ``sample``
+draws from it.
+
 Packing (PacGAN; Lin et al., 2018): with ``pack`` = m, D judges m samples at once, all
 data or all generated, stacked along the first feature axis: (n, C, …) → (n/m, m·C, …).
 The packed D plays the same game between the product distributions p_dataᵐ and p_gᵐ,
@@ -41,12 +47,17 @@ Sønderby, C. K., Caballero, J., Theis, L., Shi, W. & Huszár, F. (2017). Amorti
     inference for image super-resolution. ICLR (instance noise).
 Arjovsky, M. & Bottou, L. (2017). Towards principled methods for training generative
     adversarial networks. ICLR.
+Karras, T., Aila, T., Laine, S. & Lehtinen, J. (2018). Progressive growing of GANs for
+    improved quality, stability, and variation. ICLR (the averaged generator).
+Yazıcı, Y., Foo, C.-S., Winkler, S., Yap, K.-H., Piliouras, G. & Chandrasekhar, V. (2019).
+    The unusual effectiveness of averaging in GAN training. ICLR.
 Lin, Z., Khetan, A., Fanti, G. & Oh, S. (2018). PacGAN: the power of two samples in
     generative adversarial networks. NeurIPS.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 
@@ -69,6 +80,7 @@ __all__ = [
     "discriminator_loss",
     "generator_loss",
     "instance_noise_std",
+    "update_ema",
     "TrainingDivergedError",
 ]
 
@@ -135,6 +147,32 @@ def instance_noise_std(step, std, anneal_steps):
     return float(std) * max(0.0, 1.0 - step / float(anneal_steps))
 
 
+def update_ema(average, model, decay):
+    """θ̄ ← β θ̄ + (1 − β) θ: move ``average``'s state towards ``model``'s, in place.
+
+    Every parameter and every floating-point buffer (a batch norm's running mean and
+    variance) is averaged, as ``torch.optim.swa_utils.AveragedModel(use_buffers=True)``
+    does; integer buffers (a batch count) are copied. ``average`` and ``model`` must be
+    two copies of one architecture.
+    """
+    beta = float(decay)
+    pairs = zip(average.named_modules(), model.named_modules(), strict=True)
+    for (_, m_bar), (_, m) in pairs:
+        for name, p in m._parameters.items():
+            if p is not None:
+                p_bar = m_bar._parameters[name]
+                p_bar.data *= beta
+                p_bar.data += (1.0 - beta) * p.data
+        for name, b in m._buffers.items():
+            if b is None:
+                continue
+            b_bar = m_bar._buffers[name]
+            if b.dtype.kind == "f":
+                setattr(m_bar, name, beta * b_bar + (1.0 - beta) * b)
+            else:
+                setattr(m_bar, name, b.copy())
+
+
 # ------------------------------------------------------------------------------ the model
 class GAN(Module):
     """A generative adversarial network of any two modules (``lessons/gan.py``).
@@ -169,17 +207,25 @@ class GAN(Module):
         m, the number of samples D judges together (PacGAN, Lin et al., 2018): m
         consecutive samples are concatenated along the first feature axis, so batches
         must hold a multiple of m samples. Unconditional GANs only.
+    ema_decay : float in (0, 1) or None
+        β of the averaged generator ``generator_ema`` (e.g. 0.999, a time constant of
+        1 / (1 − β) = 1,000 generator steps), updated by :func:`update_ema` after every
+        generator step; ``sample`` uses it. None: no average.
 
     Attributes
     ----------
     history_ : dict of lists, one entry per generator step
         ``"d_loss"``, ``"g_loss"``, ``"d_real"`` (mean D(x)), ``"d_fake"`` (mean D(G(z))),
         ``"noise_std"`` (σ_t), ``"time"`` (seconds since the start of ``fit``).
+    generator_ema : Module, only with ``ema_decay``
+        The averaged generator θ̄ (a copy of ``generator`` that takes no gradient); saved
+        in checkpoints beside the two networks.
 
     References
     ----------
     Goodfellow et al. (2014); Mirza, M. & Osindero, S. (2014). Conditional generative
-    adversarial nets. arXiv:1411.1784. Lin et al. (2018), PacGAN.
+    adversarial nets. arXiv:1411.1784. Lin et al. (2018), PacGAN. Karras et al. (2018),
+    the averaged generator.
     """
 
     def __init__(
@@ -196,6 +242,7 @@ class GAN(Module):
         n_classes=None,
         data_shape=None,
         pack=1,
+        ema_decay=None,
     ):
         super().__init__()
         if not isinstance(generator, Module) or not isinstance(discriminator, Module):
@@ -214,6 +261,11 @@ class GAN(Module):
                     f"data_range must be (low, high) with low < high, got {data_range}"
                 )
             data_range = (lo, hi)
+        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
+            raise ValueError(
+                f"ema_decay (β of the averaged generator) must lie in (0, 1), e.g. 0.999, or "
+                f"be None for no average; got {ema_decay!r}"
+            )
         self.pack = _check_pack(pack, n_classes)
         self.generator, self.discriminator = generator, discriminator
         self.n_latent, self.objective, self.k = int(n_latent), objective, int(k)
@@ -222,6 +274,12 @@ class GAN(Module):
         self.data_range = data_range
         self.n_classes = None if n_classes is None else int(n_classes)
         self.data_shape = None if data_shape is None else tuple(int(s) for s in data_shape)
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        if self.ema_decay is not None:
+            # θ̄ starts at θ; its parameters never take a gradient (no optimizer holds them)
+            self.generator_ema = copy.deepcopy(generator)
+            for p in self.generator_ema.parameters():
+                p.requires_grad = False
         self.history_ = _empty_history()
 
     # ------------------------------------------------------------- configuration
@@ -238,6 +296,7 @@ class GAN(Module):
             "n_classes": self.n_classes,
             "data_shape": None if self.data_shape is None else list(self.data_shape),
             "pack": self.pack,
+            "ema_decay": self.ema_decay,
         }
 
     def save(self, path):
@@ -266,8 +325,9 @@ class GAN(Module):
         dt = backend.get_default_dtype()
         return Tensor(backend.asarray(rng.standard_normal((n, self.n_latent)).astype(dt)))
 
-    def _generate(self, z, y):
-        return self.generator(z) if self.n_classes is None else self.generator(z, y)
+    def _generate(self, z, y, generator=None):
+        G = self.generator if generator is None else generator
+        return G(z) if self.n_classes is None else G(z, y)
 
     def _logits(self, x, y):
         """D's logits, one per sample, or one per pack of ``pack`` consecutive samples."""
@@ -306,15 +366,24 @@ class GAN(Module):
         with no_grad():
             return backend.to_numpy(F.sigmoid(self._logits(Tensor(x), yy)).data)
 
-    def sample(self, n, random_state=None, *, y=None):
+    def sample(self, n, random_state=None, *, y=None, ema=None):
         """n samples G(z), z ~ N(0, I), as a NumPy array of shape (n, *data_shape).
 
         For a conditional GAN pass the labels ``y`` (int array of shape (n,), or one int).
         The networks run in evaluation mode (batch norm uses its running statistics).
+        ``ema``: draw from the averaged generator ``generator_ema`` (the default when the
+        GAN has one) or, with ``ema=False``, from the trained one.
         """
         n = int(n)
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
+        if ema and self.ema_decay is None:
+            raise ValueError(
+                "this GAN has no averaged generator: build it with ema_decay (e.g. 0.999) "
+                "to sample with ema=True"
+            )
+        use_ema = self.ema_decay is not None if ema is None else bool(ema)
+        G = self.generator_ema if use_ema else self.generator
         rng = as_generator(random_state)
         if self.n_classes is not None and y is not None and np.ndim(y) == 0:
             y = np.full(n, int(y))
@@ -323,7 +392,7 @@ class GAN(Module):
         self.eval()
         try:
             with no_grad():
-                out = backend.to_numpy(self._generate(self._noise(n, rng), yy).data)
+                out = backend.to_numpy(self._generate(self._noise(n, rng), yy, G).data)
         finally:
             self.train(was)
         return out
@@ -421,6 +490,7 @@ class GAN(Module):
            L_D = mean softplus(−a(x + σ_t ε)) + mean softplus(a(G(z) + σ_t ε′)).
         2. draw z ~ N(0, I); take a step on the generator's loss (``objective``) at
            a(G(z) + σ_t ε″), with the gradient flowing through D into G.
+        3. with ``ema_decay`` = β: θ̄ ← β θ̄ + (1 − β) θ (:func:`update_ema`).
 
         Parameters
         ----------
@@ -529,6 +599,8 @@ class GAN(Module):
                     opt_g.zero_grad()
                     loss_g.backward()
                     opt_g.step()
+                    if self.ema_decay is not None:
+                        update_ema(self.generator_ema, G, self.ema_decay)
                 finally:
                     for p in d_params:
                         p.requires_grad = True
@@ -654,7 +726,8 @@ class MLPGAN(GAN):
     n_input : int, default 2
     n_latent : int, default 2
     g_hidden, d_hidden : tuple of int, default (128, 128, 128)
-    objective, k, instance_noise, noise_anneal_steps, n_classes, pack : see :class:`GAN`
+    objective, k, instance_noise, noise_anneal_steps, n_classes, pack, ema_decay : see
+        :class:`GAN`
         (with ``pack`` = m, D's input has m · n_input features)
     random_state : int, Generator or None
         The initial weights.
@@ -674,6 +747,7 @@ class MLPGAN(GAN):
         noise_anneal_steps=None,
         n_classes=None,
         pack=1,
+        ema_decay=None,
         random_state=None,
         **_ignored,  # data_range / data_shape from a saved config: fixed by the architecture
     ):
@@ -695,6 +769,7 @@ class MLPGAN(GAN):
             n_classes=n_classes,
             data_shape=(int(n_input),),
             pack=pack,
+            ema_decay=ema_decay,
         )
         self.n_input = int(n_input)
 

@@ -77,6 +77,10 @@ def add_train_args(parser):
         "--pack", type=int, default=1,
         help="PacGAN: D judges m samples at once (each step draws m x batch-size samples)",
     )
+    parser.add_argument(
+        "--ema", type=float, default=None, metavar="BETA",
+        help="keep the generator averaged with decay BETA (e.g. 0.999); sample draws from it",
+    )
     parser.add_argument("--latent", type=int, default=None, help="z size (2 for 2-D, 64 images)")
     parser.add_argument("--width", type=int, default=64, help="DCGAN channel width w")
     parser.add_argument(
@@ -173,14 +177,21 @@ def train(args, run):
         instance_noise=args.noise,
         noise_anneal_steps=anneal,
         pack=args.pack,
+        ema_decay=args.ema,
         random_state=args.seed,
     )
-    if centres is not None:
-        model = MLPGAN(n_latent=args.latent or 2, **common)
-    else:
-        model = DCGAN(
-            n_latent=args.latent or 64, width=args.width, conditional=args.conditional, **common
-        )
+    from ...cli.errors import UsageError
+
+    try:  # a bad hyperparameter (--pack 0, --ema 1): the model's message names the fix
+        if centres is not None:
+            model = MLPGAN(n_latent=args.latent or 2, **common)
+        else:
+            model = DCGAN(
+                n_latent=args.latent or 64, width=args.width, conditional=args.conditional,
+                **common,
+            )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     run.save_config({"model": model.get_config(), "train": {**_common.train_args(args), **s}})
     ckpt = Path(run.checkpoint_path(CHECKPOINT))
     t0 = time.perf_counter()
