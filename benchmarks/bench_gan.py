@@ -405,7 +405,7 @@ def _score_line(name, s):
 
 
 def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000,
-              noise=0.0, noise_anneal_steps=None, pack=1, ema_decay=None):
+              noise=0.0, noise_anneal_steps=None, pack=1, ema_decay=None, reuse_fake=False):
     """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
 
     Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
@@ -480,6 +480,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
         checkpoint=out / "gan.npz",
         checkpoint_every=1000,
         time_budget=time_budget,
+        reuse_fake=reuse_fake,
     )
     steps, seconds = len(gan.history_["d_loss"]), gan.history_["time"][-1]
     scores, S = _score_samples(gan, clf, reference, s["n_score"], 10_000 + seed)
@@ -495,7 +496,7 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     result = {
         "settings": {**s, "time_budget": time_budget, "seed": seed, "instance_noise": noise,
                      "noise_anneal_steps": noise_anneal_steps, "pack": pack,
-                     "ema_decay": ema_decay},
+                     "ema_decay": ema_decay, "reuse_fake": reuse_fake},
         "steps": steps,
         "train_seconds": seconds,
         "epochs": steps * s["batch_size"] * pack / len(X),
@@ -556,6 +557,8 @@ def main(argv=None):
     p.add_argument("--ema", type=float, default=None, metavar="BETA",
                    help="--mnist: sample from the generator averaged with decay BETA "
                         "(e.g. 0.999), and score the trained one beside it")
+    p.add_argument("--reuse-fake", action="store_true",
+                   help="--mnist: G's step scores the D step's samples again (one G pass fewer)")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -563,7 +566,7 @@ def main(argv=None):
             os.environ["TINYGEN_DATA"] = str(shared)
         return mnist_run(args.time_budget, args.out, seed=args.first_seed, noise=args.noise,
                          noise_anneal_steps=args.noise_anneal_steps, pack=args.pack,
-                         ema_decay=args.ema)
+                         ema_decay=args.ema, reuse_fake=args.reuse_fake)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(

@@ -94,6 +94,42 @@ def test_k_discriminator_steps_per_generator_step_and_history():
     assert len(gan.history_["d_loss"]) == 7  # history grows over calls
 
 
+class CountingGenerator(Module):
+    """Wraps a generator; counts its forward passes."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.calls = inner, 0
+
+    def forward(self, z, y=None):
+        self.calls += 1
+        return self.inner(z)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_reuse_fake_scores_the_last_discriminator_batch_again(k):
+    X = blob(128)
+    for reuse in (False, True):
+        gan = small_gan(k=k)
+        rec, gen = Recorder(gan.discriminator), CountingGenerator(gan.generator)
+        gan.discriminator, gan.generator = rec, gen
+        gan.fit(X, n_steps=4, batch_size=32, random_state=0, reuse_fake=reuse)
+        # one pass through G per discriminator step, and one more without reuse
+        assert gen.calls == 4 * (k + (0 if reuse else 1))
+        per_step = 2 * k + 1
+        for s in range(4):
+            last_fake, scored = rec.inputs[s * per_step + 2 * k - 1], rec.inputs[(s + 1) * per_step - 1]
+            # D was updated in between, G was not: with reuse G's step sees the same samples
+            assert np.array_equal(last_fake, scored) == reuse
+
+
+def test_reuse_fake_trains():
+    X = blob()
+    gan = small_gan()
+    gan.fit(X, n_steps=400, batch_size=64, lr=2e-3, random_state=0, reuse_fake=True)
+    assert np.linalg.norm(gan.sample(500, random_state=1).mean(0) - X.mean(0)) < 0.25
+
+
 def test_discriminator_is_not_trained_by_the_generator_step():
     X = blob(64)
     gan = small_gan()

@@ -481,6 +481,7 @@ class GAN(Module):
         checkpoint_every=500,
         verbose=False,
         time_budget=None,
+        reuse_fake=False,
     ):
         """Alternate ``k`` discriminator steps and one generator step, each an Adam step.
 
@@ -488,8 +489,9 @@ class GAN(Module):
 
         1. k times: draw a minibatch x of data and z ~ N(0, I); take a step on
            L_D = mean softplus(−a(x + σ_t ε)) + mean softplus(a(G(z) + σ_t ε′)).
-        2. draw z ~ N(0, I); take a step on the generator's loss (``objective``) at
-           a(G(z) + σ_t ε″), with the gradient flowing through D into G.
+        2. draw z ~ N(0, I) (or, with ``reuse_fake``, keep the last step's z); take a step
+           on the generator's loss (``objective``) at a(G(z) + σ_t ε″), with the gradient
+           flowing through D into G.
         3. with ``ema_decay`` = β: θ̄ ← β θ̄ + (1 − β) θ (:func:`update_ema`).
 
         Parameters
@@ -512,6 +514,10 @@ class GAN(Module):
             non-finite loss never overwrites it.
         time_budget : float or None
             Stop after this many seconds.
+        reuse_fake : bool, default False
+            The generator step scores the last discriminator step's samples G(z) again (D
+            updated in between) instead of drawing fresh z: one pass through G fewer per
+            step, the order of the PyTorch DCGAN example. False: fresh z, as Algorithm 1.
 
         Returns
         -------
@@ -565,12 +571,17 @@ class GAN(Module):
                 sigma = instance_noise_std(t, self.instance_noise, anneal)
                 opt_g.lr, opt_d.lr = float(lr_at(t)), float(lr_d_at(t))
                 # ---- 1. k discriminator steps (G's samples are constants here)
-                for _ in range(self.k):
+                for j in range(self.k):
                     idx = next(stream)
                     xb = Tensor(X[backend.asarray(idx)])
                     yb = None if Y is None else Y[idx]
-                    with no_grad():
-                        fake = self._generate(self._noise(bs, rng), yb)
+                    if reuse_fake and j == self.k - 1:
+                        # keep G's graph: the generator step below scores these samples
+                        kept = self._generate(self._noise(bs, rng), yb)
+                        fake = Tensor(kept.data)
+                    else:
+                        with no_grad():
+                            fake = self._generate(self._noise(bs, rng), yb)
                     self._check_fake(fake)
                     a_real = self._logits(self._add_noise(xb, sigma, rng), yb)
                     a_fake = self._logits(self._add_noise(Tensor(fake.data), sigma, rng), yb)
@@ -585,13 +596,17 @@ class GAN(Module):
                     d_real = float(F.sigmoid(a_real).mean().item())
                     d_fake = float(F.sigmoid(a_fake).mean().item())
                 # ---- 2. one generator step; D's parameters take no gradient
-                yg = None if Y is None else Y[rng.integers(0, n, bs)]
+                if reuse_fake:
+                    gen, yg = kept, yb
+                else:
+                    yg = None if Y is None else Y[rng.integers(0, n, bs)]
+                    gen = None
                 for p in d_params:
                     p.requires_grad = False
                 try:
-                    a_gen = self._logits(
-                        self._add_noise(self._generate(self._noise(bs, rng), yg), sigma, rng), yg
-                    )
+                    if gen is None:
+                        gen = self._generate(self._noise(bs, rng), yg)
+                    a_gen = self._logits(self._add_noise(gen, sigma, rng), yg)
                     loss_g = generator_loss(a_gen, self.objective)
                     g_value = float(loss_g.item())
                     if not math.isfinite(g_value):
