@@ -114,7 +114,7 @@ def test_packed_gan_on_the_grid(tmp_path, capsys):
 
 def test_averaged_generator_from_the_cli(tmp_path, capsys):
     status, run = _train(tmp_path, "--data", "ring", "--ema", "0.9", "--steps", "6",
-                         "--batch-size", "16", "--checkpoint-every", "3")
+                         "--batch-size", "16", "--checkpoint-every", "3", "--reuse-fake")
     assert status == 0
     cfg = json.loads((run / "config.json").read_text())
     assert cfg["model"]["ema_decay"] == 0.9

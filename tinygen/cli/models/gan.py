@@ -81,6 +81,10 @@ def add_train_args(parser):
         "--ema", type=float, default=None, metavar="BETA",
         help="keep the generator averaged with decay BETA (e.g. 0.999); sample draws from it",
     )
+    parser.add_argument(
+        "--reuse-fake", action="store_true",
+        help="G's step scores the D step's samples again: one pass through G fewer per step",
+    )
     parser.add_argument("--latent", type=int, default=None, help="z size (2 for 2-D, 64 images)")
     parser.add_argument("--width", type=int, default=64, help="DCGAN channel width w")
     parser.add_argument(
@@ -231,6 +235,7 @@ def train(args, run):
             checkpoint_every=args.checkpoint_every,
             verbose=not getattr(args, "quiet", False),
             time_budget=args.time_budget,
+            reuse_fake=args.reuse_fake,
         )
     except TrainingDivergedError as exc:
         print(f"tinygen: error: {exc}")
