@@ -600,12 +600,10 @@ class GAN(Module):
                     gen, yg = kept, yb
                 else:
                     yg = None if Y is None else Y[rng.integers(0, n, bs)]
-                    gen = None
+                    gen = self._generate(self._noise(bs, rng), yg)
                 for p in d_params:
                     p.requires_grad = False
                 try:
-                    if gen is None:
-                        gen = self._generate(self._noise(bs, rng), yg)
                     a_gen = self._logits(self._add_noise(gen, sigma, rng), yg)
                     loss_g = generator_loss(a_gen, self.objective)
                     g_value = float(loss_g.item())
