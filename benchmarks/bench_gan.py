@@ -405,7 +405,8 @@ def _score_line(name, s):
 
 
 def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_every=3000,
-              noise=0.0, noise_anneal_steps=None, pack=1, ema_decay=None, reuse_fake=False):
+              noise=0.0, noise_anneal_steps=None, pack=1, ema_decay=None, reuse_fake=False,
+              objective="non_saturating"):
     """Train the DCGAN on binarized MNIST for ``time_budget`` seconds and score it.
 
     Writes under ``out``: ``gan.npz`` (+ config; every 1,000 steps), ``samples.png`` (a
@@ -436,7 +437,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
         flush=True,
     )
     X = binarized_mnist("train").astype(np.float32).reshape(-1, 1, 28, 28)
-    gan = DCGAN(n_latent=s["n_latent"], width=s["width"], instance_noise=noise,
+    gan = DCGAN(n_latent=s["n_latent"], width=s["width"], objective=objective,
+                instance_noise=noise,
                 noise_anneal_steps=noise_anneal_steps, pack=pack, ema_decay=ema_decay,
                 random_state=seed)
     trajectory = []
@@ -496,7 +498,8 @@ def mnist_run(time_budget=2400.0, out="runs/bench_gan_mnist", seed=0, score_ever
     result = {
         "settings": {**s, "time_budget": time_budget, "seed": seed, "instance_noise": noise,
                      "noise_anneal_steps": noise_anneal_steps, "pack": pack,
-                     "ema_decay": ema_decay, "reuse_fake": reuse_fake},
+                     "ema_decay": ema_decay, "reuse_fake": reuse_fake,
+                     "objective": objective},
         "steps": steps,
         "train_seconds": seconds,
         "epochs": steps * s["batch_size"] * pack / len(X),
@@ -559,6 +562,8 @@ def main(argv=None):
                         "(e.g. 0.999), and score the trained one beside it")
     p.add_argument("--reuse-fake", action="store_true",
                    help="--mnist: G's step scores the D step's samples again (one G pass fewer)")
+    p.add_argument("--objective", choices=["non_saturating", "minimax", "feature_matching"],
+                   default="non_saturating", help="--mnist: the generator's loss")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -566,7 +571,8 @@ def main(argv=None):
             os.environ["TINYGEN_DATA"] = str(shared)
         return mnist_run(args.time_budget, args.out, seed=args.first_seed, noise=args.noise,
                          noise_anneal_steps=args.noise_anneal_steps, pack=args.pack,
-                         ema_decay=args.ema, reuse_fake=args.reuse_fake)
+                         ema_decay=args.ema, reuse_fake=args.reuse_fake,
+                         objective=args.objective)
     if args.dcgan_speed:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         return dcgan_speed(

@@ -416,6 +416,63 @@ fig.tight_layout()
 fig.savefig(L.path("ema_bilinear.png"), dpi=100)
 plt.close(fig)
 L.saved(L.path("ema_bilinear.png"))
+
+# %% [markdown]
+# ## 11. Feature matching: a target for the batch, not the sample
+#
+# The losses of §3 score each sample alone, so nothing in them asks the generator to make
+# each kind of sample *as often* as the data do. Feature matching (Salimans et al., 2016,
+# §3.1) gives $G$ the statistics of a batch to match instead: with $f(x)$ the last hidden
+# layer of $D$ (the one its logit is a linear function of),
+#
+# $$L_G = \big\|\ \mathbb E_{x}\, f(x) - \mathbb E_{z}\, f(G(z))\ \big\|^2,
+#   \qquad \frac{\partial L_G}{\partial f(G(z_j))} = -\frac{2}{n}\big(\bar f_\text{data} - \bar f_G\big),$$
+#
+# the data's mean a constant (`feature_matching_loss`; `GAN(..., objective="feature_matching")`;
+# $D$ keeps its loss of §1). On a mixture the batch mean is the modes' means weighted by
+# their masses, $\mathbb E f = \sum_k w_k \mu_k$, so a generator that makes one mode too
+# often is off the target by $\sum_k (w_k - w'_k)\,\mu_k$ even if every sample is perfect.
+# Below: the features of an untrained ring discriminator, data from two of the ring's
+# modes in equal parts, and "generators" that put a fraction $w'$ of their (perfect)
+# samples on the first mode; then the gradient formula against backpropagation.
+
+# %%
+from tinygen.models.gan import feature_matching_loss
+
+rng = np.random.default_rng(3)
+D_fm = MLPGAN(random_state=0).discriminator
+centres = np.array([[1.0, 0.0], [0.0, 1.0]])  # two of the ring's eight modes
+
+
+def two_modes(n, w):
+    """n points, a fraction w at the first centre and 1 − w at the second (σ = 0.01)."""
+    k = (rng.random(n) >= w).astype(int)
+    return (centres[k] + 0.01 * rng.standard_normal((n, 2))).astype(np.float32)
+
+
+f_data = D_fm.features(Tensor(two_modes(4000, 0.5))).data
+for w in (0.5, 0.7, 0.9, 1.0):
+    f_gen = D_fm.features(Tensor(two_modes(4000, w))).data
+    print(f"w' = {w:.1f}: L_G = {feature_matching_loss(f_data, Tensor(f_gen)).item():.5f}")
+losses = [feature_matching_loss(f_data, D_fm.features(Tensor(two_modes(4000, w)))).item()
+          for w in (0.5, 0.9)]
+assert losses[1] > 20 * losses[0]  # the imbalance, not the sampling noise, dominates
+f_gen = Tensor(D_fm.features(Tensor(two_modes(64, 0.9))).data, requires_grad=True)
+feature_matching_loss(f_data, f_gen).backward()
+formula = -2 / 64 * (f_data.mean(axis=0) - f_gen.data.mean(axis=0))
+print("backpropagation = -(2/n)(f_data - f_G) for every sample:",
+      np.allclose(f_gen.grad, np.broadcast_to(formula, f_gen.shape), atol=1e-6))
+assert np.allclose(f_gen.grad, np.broadcast_to(formula, f_gen.shape), atol=1e-6)
+
+# %% [markdown]
+# The loss grows with the imbalance, so a feature-matching generator is pushed towards the
+# data's proportions; the non-saturating generator of §3 is not. The MNIST benchmark runs
+# the DCGAN with it and scores the class histogram
+# (`python benchmarks/bench_gan.py --mnist --objective feature_matching --pack 2`).
+# Salimans et al. found its samples less sharp than the non-saturating loss's: matching
+# one mean is a weaker demand than fooling $D$ on each sample.
+
+# %%
 print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 
 # %% [markdown]
@@ -446,3 +503,8 @@ print(f"lesson ran in {time.perf_counter() - T0:.1f} s")
 #    the equilibrium against β and against η, and compare with $(1-\beta)/|1-\beta e^{i\omega}|$.
 #    Then train the MNIST DCGAN with `--ema 0.99` and `--ema 0.9999`: which β scores best,
 #    and why can too large a β hurt (its time constant is $1/(1-\beta)$ steps)?
+# 8. **Matching more than the mean.** On the ring, train `MLPGAN(objective="feature_matching")`
+#    and the non-saturating one over 5 seeds and compare the fraction of samples per mode
+#    (`mode_coverage`). Then add the features' variances to the loss,
+#    $\|\bar f_\text{data} - \bar f_G\|^2 + \|\overline{f^2}_\text{data} - \overline{f^2}_G\|^2$:
+#    which of the two generators' failures does the second term address?

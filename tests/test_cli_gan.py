@@ -131,6 +131,17 @@ def test_averaged_generator_from_the_cli(tmp_path, capsys):
     assert "ema_decay" in capsys.readouterr().err
 
 
+def test_feature_matching_from_the_cli(tmp_path):
+    status, run = _train(tmp_path, "--data", "ring", "--objective", "feature_matching",
+                         "--steps", "4", "--batch-size", "16", "--checkpoint-every", "2")
+    assert status == 0
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["model"]["objective"] == "feature_matching"
+    from tinygen.models.gan import GAN
+
+    assert GAN.from_checkpoint(run / "gan.npz").objective == "feature_matching"
+
+
 def test_conditional_needs_labelled_data(tmp_path, capsys):
     status, _ = _train(tmp_path, "--data", "grid", "--conditional", "--steps", "1")
     assert status == 2

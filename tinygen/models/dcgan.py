@@ -79,13 +79,17 @@ class _Discriminator(Module):
         self.act = LeakyReLU(0.2)
         self.fc = Linear(2 * width * 49, 1, random_state=rng)
 
-    def forward(self, x, y=None):
+    def features(self, x, y=None):
+        """The last hidden layer f(x), of shape (n, 2·width·7·7), that the logit reads."""
         if self.n_classes:
             m = self.label_map(y).reshape(len(x), 1, 28, 28)
             x = F.concatenate([x, m], axis=1)
         h = self.act(self.conv1(x))
         h = self.act(self.bn2(self.conv2(h)))
-        return self.fc(h.reshape(len(x), 2 * self.width * 49))
+        return h.reshape(len(x), 2 * self.width * 49)
+
+    def forward(self, x, y=None):
+        return self.fc(self.features(x, y))
 
 
 class DCGAN(GAN):

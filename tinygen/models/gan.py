@@ -19,6 +19,15 @@ every term is finite for any logit:
 samples (σ(a) → 0, early in training), and −(1 − σ(a)) → −1 for the non-saturating one
 (§3 "Saturation"). Both have the same fixed point.
 
+Feature matching (Salimans et al., 2016, §3.1) gives G a different target: not D's verdict
+but the statistics of D's last hidden layer f, whose mean over a batch of data G's samples
+must match,
+
+    generator, feature matching   L_G = ‖ E_x f(x) − E_z f(G(z)) ‖²,
+
+with f(x) of the data a constant. A batch mean of f is a mixture of the modes' means, so a
+generator that makes one kind of sample too often moves it off the data's (§11).
+
 Instance noise (Sønderby et al., 2017; Arjovsky & Bottou, 2017): D sees x + σ_t ε and
 G(z) + σ_t ε, ε ~ N(0, I), with σ_t annealed linearly from σ₀ to 0. The noise makes the
 two distributions overlap, so D cannot separate them perfectly and G's gradient does not
@@ -53,6 +62,8 @@ Yazıcı, Y., Foo, C.-S., Winkler, S., Yap, K.-H., Piliouras, G. & Chandrasekhar
     The unusual effectiveness of averaging in GAN training. ICLR.
 Lin, Z., Khetan, A., Fanti, G. & Oh, S. (2018). PacGAN: the power of two samples in
     generative adversarial networks. NeurIPS.
+Salimans, T., Goodfellow, I., Zaremba, W., Cheung, V., Radford, A. & Chen, X. (2016).
+    Improved techniques for training GANs. NIPS (§3.1, feature matching).
 """
 
 from __future__ import annotations
@@ -78,19 +89,23 @@ __all__ = [
     "MLPGAN",
     "OBJECTIVES",
     "discriminator_loss",
+    "feature_matching_loss",
     "generator_loss",
     "instance_noise_std",
     "update_ema",
     "TrainingDivergedError",
 ]
 
-OBJECTIVES = ("minimax", "non_saturating")
+#: the generator losses: two from D's logits (:func:`generator_loss`), one from D's
+#: hidden features (:func:`feature_matching_loss`)
+OBJECTIVES = ("minimax", "non_saturating", "feature_matching")
 
 
 # --------------------------------------------------------------------------- the losses
-def _check_objective(objective):
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be 'minimax' or 'non_saturating', got {objective!r}")
+def _check_objective(objective, allowed=OBJECTIVES):
+    if objective not in allowed:
+        names = ", ".join(repr(o) for o in allowed)
+        raise ValueError(f"objective must be one of {names}, got {objective!r}")
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -117,10 +132,37 @@ def generator_loss(fake_logits, objective="non_saturating"):
     ``"minimax"``:        E log(1 − σ(a)) = −mean softplus(a)     (∂/∂a = −σ(a) → 0 as D(G(z)) → 0)
     ``"non_saturating"``: −E log σ(a)     =  mean softplus(−a)    (∂/∂a = −(1 − σ(a)) → −1)
     """
-    _check_objective(objective)
+    _check_objective(objective, ("minimax", "non_saturating"))
     if objective == "minimax":
         return -F.softplus(fake_logits).mean()
     return F.softplus(-fake_logits).mean()
+
+
+def feature_matching_loss(real_features, fake_features):
+    """L_G = ‖ f̄(x) − f̄(G(z)) ‖², the squared distance between two batch means of D's features.
+
+    Salimans et al. (2016), §3.1; ``lessons/gan.py`` §11. With f̄ = (1/n) Σᵢ fᵢ,
+    ∂L/∂f(G(zⱼ)) = −(2/n_fake) (f̄(x) − f̄(G(z))), the same for every sample.
+
+    Parameters
+    ----------
+    real_features : Tensor or array of shape (n_real, d)
+        f(x) on a batch of data; a constant (no gradient flows into it).
+    fake_features : Tensor of shape (n_fake, d)
+        f(G(z)) on a batch of samples.
+
+    Returns
+    -------
+    scalar Tensor
+    """
+    real = real_features.data if isinstance(real_features, Tensor) else real_features
+    if real.ndim != 2 or fake_features.ndim != 2 or real.shape[1] != fake_features.shape[1]:
+        raise ValueError(
+            "feature_matching_loss: features of shape (n_real, d) and (n_fake, d) with one d, "
+            f"got {tuple(real.shape)} and {tuple(fake_features.shape)}"
+        )
+    diff = Tensor(real.mean(axis=0)) - fake_features.mean(axis=0)
+    return (diff * diff).sum()
 
 
 def _check_pack(pack, n_classes):
@@ -188,8 +230,10 @@ class GAN(Module):
         takes packs of shape (n/m, m·data_shape[0], *data_shape[1:]) and returns n/m logits.
     n_latent : int
         Size of z ~ N(0, I).
-    objective : {"non_saturating", "minimax"}
-        The generator's loss (see :func:`generator_loss`).
+    objective : {"non_saturating", "minimax", "feature_matching"}
+        The generator's loss (see :func:`generator_loss`); ``"feature_matching"``
+        (:func:`feature_matching_loss`) needs a discriminator with a method
+        ``features(x[, y])`` → (n, d), the hidden layer its logit is a linear function of.
     k : int, default 1
         Discriminator steps per generator step (Goodfellow et al., 2014, Algorithm 1).
     instance_noise : float, default 0
@@ -248,6 +292,13 @@ class GAN(Module):
         if not isinstance(generator, Module) or not isinstance(discriminator, Module):
             raise TypeError("GAN: generator and discriminator must be tinygen.nn.Module s")
         _check_objective(objective)
+        has_features = callable(getattr(discriminator, "features", None))
+        if objective == "feature_matching" and not has_features:
+            raise ValueError(
+                f"objective='feature_matching' matches the means of D's hidden features, so "
+                f"the discriminator needs a method features(x) returning them, of shape "
+                f"(n, d); {type(discriminator).__name__} has none (MLPGAN's and DCGAN's do)"
+            )
         if int(n_latent) < 1:
             raise ValueError(f"n_latent must be a positive integer, got {n_latent!r}")
         if int(k) < 1:
@@ -329,8 +380,8 @@ class GAN(Module):
         G = self.generator if generator is None else generator
         return G(z) if self.n_classes is None else G(z, y)
 
-    def _logits(self, x, y):
-        """D's logits, one per sample, or one per pack of ``pack`` consecutive samples."""
+    def _packed(self, x):
+        """(n, C, …) → (n/m, m·C, …): ``pack`` = m consecutive samples as one input of D."""
         m = self.pack
         if m > 1:
             if x.shape[0] % m:
@@ -339,6 +390,17 @@ class GAN(Module):
                     f"multiple of {m} samples, got {x.shape[0]}"
                 )
             x = x.reshape(x.shape[0] // m, m * x.shape[1], *x.shape[2:])
+        return x
+
+    def _features(self, x, y):
+        """D's hidden features f(x) of shape (n, d), one row per sample or pack."""
+        x = self._packed(x)
+        D = self.discriminator
+        return D.features(x) if self.n_classes is None else D.features(x, y)
+
+    def _logits(self, x, y):
+        """D's logits, one per sample, or one per pack of ``pack`` consecutive samples."""
+        x = self._packed(x)
         a = self.discriminator(x) if self.n_classes is None else self.discriminator(x, y)
         n = x.shape[0]
         if tuple(a.shape) not in ((n,), (n, 1)):
@@ -604,8 +666,15 @@ class GAN(Module):
                 for p in d_params:
                     p.requires_grad = False
                 try:
-                    a_gen = self._logits(self._add_noise(gen, sigma, rng), yg)
-                    loss_g = generator_loss(a_gen, self.objective)
+                    if self.objective == "feature_matching":
+                        # the target: f of the last D step's data batch, a constant
+                        with no_grad():
+                            f_real = self._features(self._add_noise(xb, sigma, rng), yb)
+                        f_gen = self._features(self._add_noise(gen, sigma, rng), yg)
+                        loss_g = feature_matching_loss(f_real, f_gen)
+                    else:
+                        a_gen = self._logits(self._add_noise(gen, sigma, rng), yg)
+                        loss_g = generator_loss(a_gen, self.objective)
                     g_value = float(loss_g.item())
                     if not math.isfinite(g_value):
                         self._diverged(good, checkpoint, "generator", step0 + t, g_value, lr)
@@ -714,10 +783,16 @@ class _MLPDiscriminator(Module):
         layers.append(Linear(sizes[-1], 1, random_state=rng))
         self.net = Sequential(*layers)
 
-    def forward(self, x, y=None):
+    def features(self, x, y=None):
+        """The last hidden layer f(x), of shape (n, hidden[-1]); the logit is a linear map of it."""
         if self.n_classes:
             x = F.concatenate([x, Tensor(_one_hot(y, self.n_classes, x.dtype))], axis=1)
-        return self.net(x)
+        for layer in list(self.net)[:-1]:
+            x = layer(x)
+        return x
+
+    def forward(self, x, y=None):
+        return self.net[-1](self.features(x, y))
 
 
 def _one_hot(y, n_classes, dtype):

@@ -56,8 +56,9 @@ def add_train_args(parser):
         "--data", choices=["ring", "grid", "binarized_mnist", "mnist"], default="ring"
     )
     parser.add_argument(
-        "--objective", choices=["non_saturating", "minimax"], default=None,
-        help="generator loss (default: minimax on the grid, non_saturating otherwise)",
+        "--objective", choices=["non_saturating", "minimax", "feature_matching"], default=None,
+        help="generator loss (default: minimax on the grid, non_saturating otherwise; "
+        "feature_matching: match the batch means of D's hidden features)",
     )
     parser.add_argument("--steps", type=int, default=None, help="generator steps")
     parser.add_argument("--batch-size", type=int, default=None)
