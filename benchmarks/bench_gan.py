@@ -94,7 +94,8 @@ QUICK = {"n_steps": 3000, "decay_at": 2000}
 #: and ``+pack4`` judge 2 or 4 samples at a time, with batch × m samples per step so that
 #: D sees as many inputs (packs) per step as the unpacked GAN.
 DEFAULT_VARIANTS = ("minimax", "non_saturating", "non_saturating+noise")
-VARIANTS = (*DEFAULT_VARIANTS, "non_saturating+pack2", "non_saturating+pack4", "minimax+pack2")
+VARIANTS = (*DEFAULT_VARIANTS, "non_saturating+pack2", "non_saturating+pack4", "minimax+pack2",
+            "feature_matching")
 
 
 def _pack(variant):
