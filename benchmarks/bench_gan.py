@@ -563,8 +563,10 @@ def main(argv=None):
                         "(e.g. 0.999), and score the trained one beside it")
     p.add_argument("--reuse-fake", action="store_true",
                    help="--mnist: G's step scores the D step's samples again (one G pass fewer)")
-    p.add_argument("--objective", choices=["non_saturating", "minimax", "feature_matching"],
-                   default="non_saturating", help="--mnist: the generator's loss")
+    from tinygen.models.gan import OBJECTIVES
+
+    p.add_argument("--objective", choices=OBJECTIVES, default="non_saturating",
+                   help="--mnist: the generator's loss")
     args = p.parse_args(argv)
     if args.mnist:
         shared = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -131,6 +131,19 @@ def test_averaged_generator_from_the_cli(tmp_path, capsys):
     assert "ema_decay" in capsys.readouterr().err
 
 
+def test_the_objective_choices_are_the_models():
+    """The CLI spells out the losses (it imports no model to parse its arguments)."""
+    import argparse
+
+    from tinygen.cli.models.gan import add_train_args
+    from tinygen.models.gan import OBJECTIVES
+
+    parser = argparse.ArgumentParser()
+    add_train_args(parser)
+    (action,) = [a for a in parser._actions if a.dest == "objective"]
+    assert tuple(action.choices) == OBJECTIVES
+
+
 def test_feature_matching_from_the_cli(tmp_path):
     status, run = _train(tmp_path, "--data", "ring", "--objective", "feature_matching",
                          "--steps", "4", "--batch-size", "16", "--checkpoint-every", "2")

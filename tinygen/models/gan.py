@@ -96,9 +96,10 @@ __all__ = [
     "TrainingDivergedError",
 ]
 
-#: the generator losses: two from D's logits (:func:`generator_loss`), one from D's
-#: hidden features (:func:`feature_matching_loss`)
-OBJECTIVES = ("minimax", "non_saturating", "feature_matching")
+#: the generator losses from D's logits (:func:`generator_loss`)
+LOGIT_OBJECTIVES = ("minimax", "non_saturating")
+#: every generator loss: those, and one from D's hidden features (:func:`feature_matching_loss`)
+OBJECTIVES = (*LOGIT_OBJECTIVES, "feature_matching")
 
 
 # --------------------------------------------------------------------------- the losses
@@ -132,7 +133,7 @@ def generator_loss(fake_logits, objective="non_saturating"):
     ``"minimax"``:        E log(1 − σ(a)) = −mean softplus(a)     (∂/∂a = −σ(a) → 0 as D(G(z)) → 0)
     ``"non_saturating"``: −E log σ(a)     =  mean softplus(−a)    (∂/∂a = −(1 − σ(a)) → −1)
     """
-    _check_objective(objective, ("minimax", "non_saturating"))
+    _check_objective(objective, LOGIT_OBJECTIVES)
     if objective == "minimax":
         return -F.softplus(fake_logits).mean()
     return F.softplus(-fake_logits).mean()
@@ -552,8 +553,9 @@ class GAN(Module):
         1. k times: draw a minibatch x of data and z ~ N(0, I); take a step on
            L_D = mean softplus(−a(x + σ_t ε)) + mean softplus(a(G(z) + σ_t ε′)).
         2. draw z ~ N(0, I) (or, with ``reuse_fake``, keep the last step's z); take a step
-           on the generator's loss (``objective``) at a(G(z) + σ_t ε″), with the gradient
-           flowing through D into G.
+           on the generator's loss (``objective``) at a(G(z) + σ_t ε″), or for feature
+           matching at f(G(z) + σ_t ε″) against f of the last data batch, with the
+           gradient flowing through D into G.
         3. with ``ema_decay`` = β: θ̄ ← β θ̄ + (1 − β) θ (:func:`update_ema`).
 
         Parameters

@@ -56,7 +56,7 @@ def add_train_args(parser):
         "--data", choices=["ring", "grid", "binarized_mnist", "mnist"], default="ring"
     )
     parser.add_argument(
-        "--objective", choices=["non_saturating", "minimax", "feature_matching"], default=None,
+        "--objective", choices=["minimax", "non_saturating", "feature_matching"], default=None,
         help="generator loss (default: minimax on the grid, non_saturating otherwise; "
         "feature_matching: match the batch means of D's hidden features)",
     )
